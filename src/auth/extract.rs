@@ -1,0 +1,121 @@
+//! `AuthUser` (any valid token of an active account) and `Require<R>` (at least role R):
+//! a handler states the role it needs in its signature.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use super::{store, Role};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The caller, as the database knows them now: a deactivated account or a changed role
+/// takes effect at once, whatever the token still says.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl AuthUser {
+    pub fn require(&self, min: Role) -> Result<(), ApiError> {
+        if self.role >= min {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("this needs the {min} role or higher")))
+        }
+    }
+
+    pub fn at_least(&self, min: Role) -> bool {
+        self.role >= min
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_string())
+        }
+        _ => Err(ApiError::Unauthorized("send Authorization: Bearer <token>".into())),
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let claims = state.jwt.verify(&token?)?;
+            let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
+            let user = state.db(move |conn| store::find_optional(conn, id)).await?;
+            match user {
+                Some(u) if u.active => Ok(AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role }),
+                Some(_) => Err(ApiError::Unauthorized("the account is deactivated".into())),
+                None => Err(ApiError::Unauthorized("the token is invalid".into())),
+            }
+        })
+    }
+}
+
+/// A minimum role, as a type.
+pub trait MinRole {
+    const ROLE: Role;
+}
+
+pub struct Staff;
+pub struct DeputySupervisor;
+pub struct Supervisor;
+pub struct Manager;
+
+impl MinRole for Staff {
+    const ROLE: Role = Role::Staff;
+}
+impl MinRole for DeputySupervisor {
+    const ROLE: Role = Role::DeputySupervisor;
+}
+impl MinRole for Supervisor {
+    const ROLE: Role = Role::Supervisor;
+}
+impl MinRole for Manager {
+    const ROLE: Role = Role::Manager;
+}
+
+/// An authenticated caller holding at least role `R` (403 otherwise).
+pub struct Require<R: MinRole> {
+    pub user: AuthUser,
+    _role: PhantomData<R>,
+}
+
+impl<R: MinRole> std::ops::Deref for Require<R> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<R: MinRole + 'static> FromRequest for Require<R> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            user.require(R::ROLE)?;
+            Ok(Require { user, _role: PhantomData })
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! What answers when no route matched: 405 with `Allow` when the path exists under other
+//! methods, 404 otherwise. The table is built from the OpenAPI document, which is built from
+//! the registered routes, so the two cannot disagree.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use utoipa::openapi::OpenApi;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<Segment>, Vec<String>)>,
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(|s| if s.starts_with('{') { Segment::Param } else { Segment::Literal(s.to_string()) })
+                    .collect();
+                let mut methods: Vec<String> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .iter()
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_string())
+                .collect();
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
+                (segments, methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// Methods served at `path` (an empty list when nothing is served there).
+    pub fn allowed(&self, path: &str) -> Vec<String> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut allowed: Vec<String> = Vec::new();
+        for (segments, methods) in &self.routes {
+            let matches = segments.len() == parts.len()
+                && segments.iter().zip(&parts).all(|(s, p)| match s {
+                    Segment::Param => !p.is_empty(),
+                    Segment::Literal(l) => l == p,
+                });
+            if matches {
+                for m in methods {
+                    if !allowed.contains(m) {
+                        allowed.push(m.clone());
+                    }
+                }
+            }
+        }
+        allowed
+    }
+}
+
+pub async fn default_handler(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    let allowed = table.allowed(req.path());
+    if allowed.is_empty() {
+        Err(ApiError::NotFound(format!("no route for {}", req.path())))
+    } else {
+        Err(ApiError::MethodNotAllowed(allowed))
+    }
+}
