@@ -45,6 +45,11 @@ impl AppState {
     /// Connects, migrates, and creates the first manager when configured and no user exists.
     pub fn new(settings: Settings) -> Result<Self, String> {
         let pool = db::connect(&settings.database_url, settings.db_pool_size)?;
+        Self::with_pool(settings, pool)
+    }
+
+    /// Wraps an existing pool (tests use one whose database is unreachable).
+    pub fn with_pool(settings: Settings, pool: DbPool) -> Result<Self, String> {
         if let (Some(user), Some(pw)) = (&settings.admin_username, &settings.admin_password) {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             match auth::api::bootstrap_admin(&mut conn, user, pw) {

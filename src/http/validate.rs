@@ -26,6 +26,8 @@ pub fn flatten_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     walk("", errors, &mut out);
     out.sort_by(|a, b| a.field.cmp(&b.field));
+    // One message per field is enough (an empty string fails both length and not_blank).
+    out.dedup_by(|a, b| a.field == b.field);
     out
 }
 
