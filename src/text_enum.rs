@@ -12,6 +12,8 @@ macro_rules! text_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        // The text of each variant must be its snake_case name: utoipa reads `rename_all`.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
         }
@@ -31,6 +33,16 @@ macro_rules! text_enum {
             pub fn from_db(s: &str) -> Result<Self, $crate::error::ApiError> {
                 Self::parse(s).ok_or_else(|| $crate::error::ApiError::Internal(
                     format!("unknown {} {:?} in the database", stringify!($name), s)))
+            }
+        }
+
+        #[cfg(test)]
+        impl $name {
+            /// serde's text and the stored text agree (checked by each enum's tests).
+            pub fn assert_texts_agree() {
+                for v in Self::ALL {
+                    assert_eq!(serde_json::to_value(v).unwrap(), serde_json::Value::String(v.as_str().into()));
+                }
             }
         }
 

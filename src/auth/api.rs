@@ -19,8 +19,10 @@ use crate::AppState;
 #[schema(example = json!({"username": "admin", "password": "change-me-please"}))]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 100), custom(function = not_blank))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub username: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -89,16 +91,21 @@ impl CsvRow for UserView {
 pub struct CreateUserRequest {
     /// Letters, digits, `.`, `_`, `-`; unique.
     #[validate(length(min = 1, max = 64), custom(function = valid_username))]
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
     pub username: String,
     /// At least 10 characters; stored only as an Argon2 hash.
     #[validate(length(min = 10, max = 1024, message = "must be 10 to 1024 characters"))]
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[validate(length(min = 1, max = SHORT_TEXT), custom(function = not_blank))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: String,
     pub role: Role,
     #[validate(length(max = 40))]
+    #[schema(max_length = 40)]
     pub phone: Option<String>,
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub department: Option<String>,
 }
 
@@ -118,16 +125,20 @@ fn valid_username(v: &str) -> Result<(), validator::ValidationError> {
 #[schema(example = json!({"role": "deputy_supervisor", "active": true}))]
 pub struct PatchUserRequest {
     #[validate(length(min = 1, max = SHORT_TEXT), custom(function = not_blank))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     /// `false` deactivates the account at once (its tokens stop working).
     pub active: Option<bool>,
     #[validate(length(max = 40))]
+    #[schema(max_length = 40)]
     pub phone: Option<String>,
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub department: Option<String>,
     /// A new password (at least 10 characters).
     #[validate(length(min = 10, max = 1024, message = "must be 10 to 1024 characters"))]
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -138,6 +149,7 @@ pub struct UserListQuery {
     pub active: Option<bool>,
     /// Part of a username or display name.
     #[validate(length(max = 100))]
+    #[param(max_length = 100)]
     pub q: Option<String>,
 }
 

@@ -39,5 +39,6 @@ mod tests {
         assert!(Role::Supervisor < Role::Manager);
         assert_eq!(Role::parse("deputy_supervisor"), Some(Role::DeputySupervisor));
         assert_eq!(Role::parse("admin"), None);
+        Role::assert_texts_agree();
     }
 }

@@ -15,7 +15,7 @@ pub const MAX_PER_PAGE: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1, example = 1)]
+    #[param(minimum = 1, maximum = 1_000_000, default = 1, example = 1)]
     #[validate(range(min = 1, max = 1_000_000))]
     pub page: Option<i64>,
     /// Items per page, at most 200.
