@@ -56,6 +56,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed(Vec<String>),
+    /// A register that may not be changed this way (e.g. the append-only duty log, D-3).
+    #[error("{rule}: {message}")]
+    Immutable { rule: &'static str, message: String, allow: Vec<String> },
     #[error("conflict: {0}")]
     Conflict(String),
     /// A unique value is already taken (409, naming the field).
@@ -95,7 +98,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            ApiError::MethodNotAllowed(_) | ApiError::Immutable { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::Duplicate(_) => ("duplicate", "Already exists"),
             ApiError::Rule { .. } => ("business-rule", "Business rule violated"),
@@ -118,7 +121,7 @@ impl ApiError {
                 [one] => format!("{}: {}", one.field, one.message),
                 _ => "the request has invalid fields".into(),
             },
-            ApiError::Rule { message, .. } => message.clone(),
+            ApiError::Rule { message, .. } | ApiError::Immutable { message, .. } => message.clone(),
             ApiError::Duplicate(field) => format!("{field} is already taken"),
             ApiError::MethodNotAllowed(allow) => format!("allowed: {}", allow.join(", ")),
             ApiError::PayloadTooLarge(limit) => format!("the request body exceeds {limit} bytes"),
@@ -145,7 +148,7 @@ impl ApiError {
             detail: self.detail(),
             errors,
             rule: match self {
-                ApiError::Rule { rule, .. } => Some((*rule).to_string()),
+                ApiError::Rule { rule, .. } | ApiError::Immutable { rule, .. } => Some((*rule).to_string()),
                 _ => None,
             },
         }
@@ -160,7 +163,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed(_) | ApiError::Immutable { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::Duplicate(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -182,7 +185,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
-            ApiError::MethodNotAllowed(allow) => {
+            ApiError::MethodNotAllowed(allow) | ApiError::Immutable { allow, .. } => {
                 res.insert_header((header::ALLOW, allow.join(", ")));
             }
             ApiError::TooManyRequests | ApiError::Unavailable(_) => {

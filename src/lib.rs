@@ -9,6 +9,8 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod text_enum;
+pub mod time;
+pub mod duty;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -98,7 +100,7 @@ impl AppState {
 /// Every route of the API, registered once: what is served is what the spec documents.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes));
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes));
 }
 
 /// The OpenAPI document, built from the registered routes.

@@ -29,5 +29,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    duty_shifts (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        post -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    duty_log_entries (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        shift_id -> BigInt,
+        author_id -> BigInt,
+        content -> Text,
+        occurred_at -> Timestamp,
+        log_date -> Date,
+        recorded_at -> Timestamp,
+        corrects_entry_id -> Nullable<BigInt>,
+        correction_reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    duty_chain_head (id) {
+        id -> BigInt,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    duty_handovers (id) {
+        id -> BigInt,
+        from_shift_id -> BigInt,
+        to_shift_id -> BigInt,
+        summary -> Text,
+        status -> Text,
+        outgoing_id -> BigInt,
+        incoming_id -> BigInt,
+        outgoing_signed_at -> Timestamp,
+        incoming_signed_at -> Nullable<Timestamp>,
+        arrived_at -> Nullable<Timestamp>,
+        late_arrival -> Nullable<Bool>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    duty_handover_items (id) {
+        id -> BigInt,
+        handover_id -> BigInt,
+        position -> Integer,
+        description -> Text,
+        important -> Bool,
+        done -> Bool,
+    }
+}
+
+diesel::table! {
+    duty_handover_anomalies (id) {
+        id -> BigInt,
+        handover_id -> BigInt,
+        description -> Text,
+        raised_by -> BigInt,
+        raised_at -> Timestamp,
+        explanation -> Nullable<Text>,
+        explained_by -> Nullable<BigInt>,
+        explained_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    duty_reviews (id) {
+        id -> BigInt,
+        review_date -> Date,
+        reviewer_id -> BigInt,
+        comments -> Nullable<Text>,
+        entries_signed -> BigInt,
+        last_seq -> BigInt,
+        signed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_events -> users (actor_id));
-diesel::allow_tables_to_appear_in_same_query!(users, audit_events);
+diesel::joinable!(duty_shifts -> users (staff_id));
+diesel::joinable!(duty_reviews -> users (reviewer_id));
+diesel::joinable!(duty_log_entries -> duty_shifts (shift_id));
+diesel::joinable!(duty_handover_items -> duty_handovers (handover_id));
+diesel::joinable!(duty_handover_anomalies -> duty_handovers (handover_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    audit_events,
+    duty_shifts,
+    duty_log_entries,
+    duty_chain_head,
+    duty_handovers,
+    duty_handover_items,
+    duty_handover_anomalies,
+    duty_reviews,
+);

@@ -30,12 +30,16 @@ impl RouteTable {
                     .split('/')
                     .map(|s| if s.starts_with('{') { Segment::Param } else { Segment::Literal(s.to_string()) })
                     .collect();
+                // An operation documented only to say "405" (the append-only duty log) is not served.
+                let served = |op: &Option<utoipa::openapi::path::Operation>| {
+                    op.as_ref().is_some_and(|o| o.responses.responses.keys().any(|k| k.starts_with('2')))
+                };
                 let mut methods: Vec<String> = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
+                    ("GET", served(&item.get)),
+                    ("POST", served(&item.post)),
+                    ("PUT", served(&item.put)),
+                    ("PATCH", served(&item.patch)),
+                    ("DELETE", served(&item.delete)),
                 ]
                 .iter()
                 .filter(|(_, present)| *present)

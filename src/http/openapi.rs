@@ -28,6 +28,7 @@ Timestamps are RFC 3339 in UTC; day-based rules use the centre's time zone (`APP
         (name = "health", description = "Liveness and database reachability"),
         (name = "auth", description = "Log in and who am I"),
         (name = "users", description = "Staff accounts and roles (staff < deputy_supervisor < supervisor < manager)"),
+        (name = "duty", description = "Duty roster, append-only hash-chained duty log, shift handover, daily review (D-1..D-10)"),
     )
 )]
 pub struct ApiDoc;
@@ -73,17 +74,19 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 }
 
 fn decorate(op: &mut Operation, public: bool) {
+    // An operation documented only to refuse (405, e.g. editing the duty log) needs no token.
+    let refuses_only = !op.responses.responses.keys().any(|k| k.starts_with('2'));
     let responses = &mut op.responses.responses;
     let mut add = |code: &str, description: &str| {
         responses.entry(code.to_string()).or_insert_with(|| problem(description).into());
     };
     let takes_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-    if !public {
+    if !public && !refuses_only {
         add("401", "Missing, invalid or expired token, or the account is deactivated");
         add("403", "The caller's role may not do this");
         op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
     }
-    if takes_input {
+    if takes_input && !refuses_only {
         add("400", "Malformed JSON or query");
         add("422", "Validation failed; `errors` names each field");
     }

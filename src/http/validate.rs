@@ -35,6 +35,13 @@ fn walk(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
         let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
+            // Struct-level checks name their field in the error code.
+            ValidationErrorsKind::Field(errs) if field == "__all__" => {
+                for e in errs {
+                    let name = if prefix.is_empty() { e.code.to_string() } else { format!("{prefix}.{}", e.code) };
+                    out.push(FieldError::new(name, describe(e)));
+                }
+            }
             ValidationErrorsKind::Field(errs) => {
                 for e in errs {
                     out.push(FieldError::new(path.clone(), describe(e)));

@@ -1,0 +1,9 @@
+DROP TABLE duty_reviews;
+DROP TABLE duty_handover_anomalies;
+DROP TABLE duty_handover_items;
+DROP TABLE duty_handovers;
+DROP TRIGGER duty_log_entries_no_delete;
+DROP TRIGGER duty_log_entries_no_update;
+DROP TABLE duty_chain_head;
+DROP TABLE duty_log_entries;
+DROP TABLE duty_shifts;
