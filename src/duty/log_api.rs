@@ -116,6 +116,8 @@ pub async fn list_entries(
 }
 
 /// One entry with its corrections.
+///
+/// The log is append-only (D-3): `PUT`, `PATCH` and `DELETE` on an entry answer 405.
 #[utoipa::path(tag = "duty", params(("id" = i64, Path)), responses((status = 200, body = EntryDetail), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/duty/log-entries/{id}")]
 pub async fn get_entry(state: web::Data<AppState>, _user: AuthUser, id: web::Path<i64>) -> ApiResult<web::Json<EntryDetail>> {
@@ -139,21 +141,18 @@ fn append_only() -> ApiError {
 }
 
 /// Not allowed: the duty log is append-only (D-3).
-#[utoipa::path(tag = "duty", params(("id" = i64, Path)), responses((status = 405, description = "The duty log is append-only (D-3)", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[put("/duty/log-entries/{id}")]
 pub async fn put_entry(_id: web::Path<String>) -> ApiResult<HttpResponse> {
     Err(append_only())
 }
 
 /// Not allowed: the duty log is append-only (D-3).
-#[utoipa::path(tag = "duty", params(("id" = i64, Path)), responses((status = 405, description = "The duty log is append-only (D-3)", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/duty/log-entries/{id}")]
 pub async fn patch_entry(_id: web::Path<String>) -> ApiResult<HttpResponse> {
     Err(append_only())
 }
 
 /// Not allowed: pages may not be torn out of the duty log (D-3).
-#[utoipa::path(tag = "duty", params(("id" = i64, Path)), responses((status = 405, description = "The duty log is append-only (D-3)", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/duty/log-entries/{id}")]
 pub async fn delete_entry(_id: web::Path<String>) -> ApiResult<HttpResponse> {
     Err(append_only())

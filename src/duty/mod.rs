@@ -18,9 +18,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(log_api::verify)
         .service(log_api::list_entries)
         .service(log_api::get_entry)
-        .service(log_api::put_entry)
-        .service(log_api::patch_entry)
-        .service(log_api::delete_entry)
+        // Served to refuse (405, D-3), so not documented as operations.
+        .map(|c| c.service(log_api::put_entry).service(log_api::patch_entry).service(log_api::delete_entry))
         .service(handover_api::create_handover)
         .service(handover_api::list_handovers)
         .service(handover_api::get_handover)

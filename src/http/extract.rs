@@ -130,13 +130,7 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(qs: &str) -> Result<T, ApiError> {
-    // Empty values (`?status=`) mean "not given", as browsers and Swagger UI send them.
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(qs.as_bytes())
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();

@@ -74,19 +74,17 @@ fn problem(description: &str) -> utoipa::openapi::Response {
 }
 
 fn decorate(op: &mut Operation, public: bool) {
-    // An operation documented only to refuse (405, e.g. editing the duty log) needs no token.
-    let refuses_only = !op.responses.responses.keys().any(|k| k.starts_with('2'));
     let responses = &mut op.responses.responses;
     let mut add = |code: &str, description: &str| {
         responses.entry(code.to_string()).or_insert_with(|| problem(description).into());
     };
     let takes_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-    if !public && !refuses_only {
+    if !public {
         add("401", "Missing, invalid or expired token, or the account is deactivated");
         add("403", "The caller's role may not do this");
         op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
     }
-    if takes_input && !refuses_only {
+    if takes_input {
         add("400", "Malformed JSON or query");
         add("422", "Validation failed; `errors` names each field");
     }
