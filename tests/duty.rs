@@ -366,6 +366,25 @@ async fn d6_only_the_incoming_staff_member_records_anomalies() {
 }
 
 #[tokio::test]
+async fn d7_the_handover_opens_fifteen_minutes_before_the_shift_ends() {
+    let app = spawn().await;
+    let (a, a_token) = (app.user_id(Staff), app.token(Staff).to_string());
+    let (b, _) = app.create_user(Staff, "next").await;
+    let from = shift(&app, a, now() - Duration::hours(6), 8).await["id"].as_i64().unwrap();
+    let to = shift(&app, b, now() + Duration::hours(2), 8).await["id"].as_i64().unwrap();
+    let res = app.post_as(&a_token, "/api/v1/duty/handovers", json!({"from_shift_id": from, "to_shift_id": to, "summary": "提前交班", "pending_items": []})).await;
+    res.assert(422);
+    assert_eq!(res.body["rule"], "D-7");
+    assert_eq!(res.error_fields(), vec!["from_shift_id"]);
+    // Ten minutes before the end the window is open.
+    let (c, c_token) = app.create_user(Staff, "closing").await;
+    let from = shift(&app, c, now() - Duration::hours(8) + Duration::minutes(10), 8).await["id"].as_i64().unwrap();
+    let to = shift(&app, b, now() + Duration::hours(12), 8).await["id"].as_i64().unwrap();
+    let res = app.post_as(&c_token, "/api/v1/duty/handovers", json!({"from_shift_id": from, "to_shift_id": to, "summary": "交班", "pending_items": []})).await;
+    res.assert(201);
+}
+
+#[tokio::test]
 async fn d8_important_unfinished_work_blocks_the_handover() {
     let app = spawn().await;
     let ((_, out_token, from), (_, _, to)) = two_shifts(&app).await;

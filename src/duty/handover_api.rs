@@ -89,6 +89,7 @@ impl CsvRow for Handover {
 
 /// Hand a shift over (the staff member of `from_shift` only, D-9).
 ///
+/// Opens 15 minutes before `from_shift` ends (D-7: 422 earlier).
 /// 422 with rule D-8 naming each `pending_items[i]` that is important and not done.
 #[utoipa::path(tag = "duty", request_body = CreateHandoverRequest, responses(
     (status = 201, body = Handover, headers(("Location" = String))),

@@ -169,6 +169,10 @@ pub fn create(conn: &mut DbConn, caller: i64, new: NewHandover) -> Result<Handov
         if from.staff_id != caller {
             return Err(ApiError::Forbidden("only the staff member of from_shift hands it over".into()));
         }
+        if !rules::handover_window_open(now(), from.ends_at) {
+            let opens = from.ends_at - rules::PREPARE_BEFORE;
+            return Err(ApiError::rule("D-7", "from_shift_id", format!("the handover opens 15 minutes before the shift ends, at {}", opens.to_rfc3339())));
+        }
         if to.starts_at < from.starts_at {
             return Err(ApiError::field("to_shift_id", "the incoming shift must not start before the outgoing one"));
         }

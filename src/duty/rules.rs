@@ -78,6 +78,12 @@ impl ChainWalk {
     }
 }
 
+/// D-7: the outgoing staff member hands over from 15 minutes before the end of the shift,
+/// not earlier (handing over earlier would be leaving the post early).
+pub fn handover_window_open(now: DateTime<Utc>, shift_ends_at: DateTime<Utc>) -> bool {
+    now >= shift_ends_at - PREPARE_BEFORE
+}
+
 /// D-5: late when arriving after `starts_at - 5 minutes`.
 pub fn late_arrival(arrived_at: DateTime<Utc>, shift_starts_at: DateTime<Utc>) -> bool {
     arrived_at > shift_starts_at - ARRIVE_BEFORE
@@ -195,6 +201,14 @@ mod tests {
         assert!(!late_arrival(t("2026-11-28T07:55:00Z"), start), "exactly 5 minutes before is on time");
         assert!(late_arrival(t("2026-11-28T07:55:01Z"), start));
         assert!(late_arrival(t("2026-11-28T08:10:00Z"), start));
+    }
+
+    #[test]
+    fn d7_the_handover_opens_fifteen_minutes_before_the_shift_ends() {
+        let end = t("2026-11-28T16:00:00Z");
+        assert!(!handover_window_open(t("2026-11-28T15:44:59Z"), end));
+        assert!(handover_window_open(t("2026-11-28T15:45:00Z"), end));
+        assert!(handover_window_open(t("2026-11-28T17:00:00Z"), end), "a late handover is still a handover");
     }
 
     #[test]
