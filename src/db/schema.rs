@@ -136,3 +136,113 @@ diesel::allow_tables_to_appear_in_same_query!(
     duty_handover_anomalies,
     duty_reviews,
 );
+
+diesel::table! {
+    keys (id) {
+        id -> BigInt,
+        key_no -> Text,
+        unit -> Text,
+        source -> Text,
+        holder_name -> Nullable<Text>,
+        cabinet_slot -> Nullable<Text>,
+        quantity -> Integer,
+        available -> Integer,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_entrustments (id) {
+        id -> BigInt,
+        receipt_no -> Text,
+        key_id -> BigInt,
+        unit -> Text,
+        customer_name -> Text,
+        key_count -> Integer,
+        reason -> Text,
+        collection_requirements -> Text,
+        disclaimer_accepted -> Bool,
+        customer_signature -> Text,
+        received_by -> BigInt,
+        entrusted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_loans (id) {
+        id -> BigInt,
+        key_id -> BigInt,
+        quantity -> Integer,
+        lost_quantity -> Integer,
+        borrowed_at -> Timestamp,
+        expected_return_at -> Timestamp,
+        reason -> Text,
+        borrower_name -> Text,
+        borrower_phone -> Text,
+        borrower_signature -> Text,
+        lent_by -> BigInt,
+        returned_at -> Nullable<Timestamp>,
+        returned_quantity -> Nullable<Integer>,
+        received_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    key_chases (id) {
+        id -> BigInt,
+        loan_id -> BigInt,
+        note -> Text,
+        chased_by -> BigInt,
+        chased_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_incidents (id) {
+        id -> BigInt,
+        key_id -> BigInt,
+        loan_id -> Nullable<BigInt>,
+        kind -> Text,
+        description -> Text,
+        reported_by -> BigInt,
+        reported_at -> Timestamp,
+        status -> Text,
+        consent_from -> Nullable<Text>,
+        action -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    key_collections (id) {
+        id -> BigInt,
+        key_id -> BigInt,
+        collector_name -> Text,
+        id_document_kind -> Text,
+        id_document_no -> Text,
+        collector_signature -> Text,
+        handed_over_by -> BigInt,
+        collected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    key_events (id) {
+        id -> BigInt,
+        key_id -> BigInt,
+        kind -> Text,
+        ref_id -> Nullable<BigInt>,
+        actor_id -> BigInt,
+        note -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(key_loans -> keys (key_id));
+diesel::joinable!(key_chases -> key_loans (loan_id));
+diesel::allow_tables_to_appear_in_same_query!(keys, key_loans, key_chases, key_entrustments, key_incidents, key_collections, key_events, users);

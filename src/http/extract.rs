@@ -81,11 +81,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
+            // The syntax was checked above, so whatever fails here is the shape (serde_json
+            // reports e.g. `null` for an enum as a "syntax" error): 422 naming the field.
             let message = strip_position(&inner.to_string());
-            match inner.classify() {
-                serde_json::error::Category::Data => Err(ApiError::Validation(vec![data_error(&path, &message)])),
-                _ => Err(ApiError::BadRequest(format!("malformed JSON: {message}"))),
-            }
+            let message = if message.contains("expected value") && path != "." { format!("has the wrong type ({message})") } else { message };
+            Err(ApiError::Validation(vec![data_error(&path, &message)]))
         }
     }
 }
