@@ -12,6 +12,7 @@ pub mod text_enum;
 pub mod time;
 pub mod duty;
 pub mod keys;
+pub mod vacant_units;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -101,7 +102,7 @@ impl AppState {
 /// Every route of the API, registered once: what is served is what the spec documents.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes));
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes));
 }
 
 /// The OpenAPI document, built from the registered routes.

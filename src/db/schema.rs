@@ -246,3 +246,129 @@ diesel::table! {
 diesel::joinable!(key_loans -> keys (key_id));
 diesel::joinable!(key_chases -> key_loans (loan_id));
 diesel::allow_tables_to_appear_in_same_query!(keys, key_loans, key_chases, key_entrustments, key_incidents, key_collections, key_events, users);
+
+diesel::table! {
+    vacant_units (id) {
+        id -> BigInt,
+        unit -> Text,
+        building -> Text,
+        floor -> Text,
+        room -> Text,
+        taken_over_on -> Date,
+        finish -> Text,
+        sold_on -> Nullable<Date>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vacant_care_records (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        performed_at -> Timestamp,
+        performed_by -> BigInt,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vacant_care_tasks (id) {
+        id -> BigInt,
+        record_id -> BigInt,
+        unit_id -> BigInt,
+        task -> Text,
+        performed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vacant_anomalies (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        care_record_id -> BigInt,
+        description -> Text,
+        reported_by -> BigInt,
+        reported_at -> Timestamp,
+        status -> Text,
+        action -> Nullable<Text>,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vacant_status_tables (id) {
+        id -> BigInt,
+        month -> Text,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+        late -> Bool,
+    }
+}
+
+diesel::table! {
+    vacant_status_rows (id) {
+        id -> BigInt,
+        table_id -> BigInt,
+        unit_id -> BigInt,
+        unit -> Text,
+        building -> Text,
+        floor -> Text,
+        room -> Text,
+        finish -> Text,
+        state -> Text,
+        taken_over_on -> Date,
+        sold_on -> Nullable<Date>,
+        care_records -> Integer,
+        last_care_at -> Nullable<Timestamp>,
+        open_anomalies -> Integer,
+    }
+}
+
+diesel::table! {
+    maintenance_plans (id) {
+        id -> BigInt,
+        year -> Integer,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        submitted_by -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        late -> Nullable<Bool>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        approved_by_name -> Nullable<Text>,
+        approved_recorded_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    maintenance_plan_items (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        position -> Integer,
+        item -> Text,
+        frequency -> Text,
+        measures -> Text,
+        budget_cents -> BigInt,
+        active -> Bool,
+    }
+}
+
+diesel::joinable!(vacant_care_records -> vacant_units (unit_id));
+diesel::joinable!(vacant_anomalies -> vacant_units (unit_id));
+diesel::joinable!(vacant_status_rows -> vacant_status_tables (table_id));
+diesel::joinable!(maintenance_plan_items -> maintenance_plans (plan_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    vacant_units,
+    vacant_care_records,
+    vacant_care_tasks,
+    vacant_anomalies,
+    vacant_status_tables,
+    vacant_status_rows,
+    maintenance_plans,
+    maintenance_plan_items,
+);
