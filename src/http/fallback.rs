@@ -51,21 +51,28 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// Methods served at `path` (an empty list when nothing is served there).
+    /// Methods served at `path` (an empty list when nothing is served there). When a literal
+    /// route and a `{param}` route both match, the literal one wins, as in the router.
     pub fn allowed(&self, path: &str) -> Vec<String> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let literals = |segments: &[Segment]| segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+        let matching: Vec<&(Vec<Segment>, Vec<String>)> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(s, p)| match s {
+                        Segment::Param => !p.is_empty(),
+                        Segment::Literal(l) => l == p,
+                    })
+            })
+            .collect();
+        let best = matching.iter().map(|(s, _)| literals(s)).max().unwrap_or(0);
         let mut allowed: Vec<String> = Vec::new();
-        for (segments, methods) in &self.routes {
-            let matches = segments.len() == parts.len()
-                && segments.iter().zip(&parts).all(|(s, p)| match s {
-                    Segment::Param => !p.is_empty(),
-                    Segment::Literal(l) => l == p,
-                });
-            if matches {
-                for m in methods {
-                    if !allowed.contains(m) {
-                        allowed.push(m.clone());
-                    }
+        for (_, methods) in matching.into_iter().filter(|(s, _)| literals(s) == best) {
+            for m in methods {
+                if !allowed.contains(m) {
+                    allowed.push(m.clone());
                 }
             }
         }
