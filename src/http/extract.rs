@@ -151,8 +151,18 @@ pub fn parse_query<T: DeserializeOwned + Validate>(qs: &str) -> Result<T, ApiErr
 }
 
 /// A path id that is not a number names no record: 404, not 500.
+/// When a literal route of the same shape exists under other methods (`GET
+/// /vacant-units/status-tables` reaching `/vacant-units/{id}`), the answer is its 405.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| ApiError::NotFound(format!("no such record ({err})")).into())
+    web::PathConfig::default().error_handler(|err, req| {
+        if let Some(table) = req.app_data::<web::Data<crate::http::fallback::RouteTable>>() {
+            let allowed = table.allowed(req.path());
+            if !allowed.is_empty() && !allowed.iter().any(|m| m == req.method().as_str()) {
+                return ApiError::MethodNotAllowed(allowed).into();
+            }
+        }
+        ApiError::NotFound(format!("no such record ({err})")).into()
+    })
 }
 
 #[cfg(test)]
