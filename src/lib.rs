@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod customer_files;
 pub mod db;
 pub mod error;
 pub mod health;
@@ -102,7 +103,7 @@ impl AppState {
 /// Every route of the API, registered once: what is served is what the spec documents.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes));
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes).configure(customer_files::routes));
 }
 
 /// The OpenAPI document, built from the registered routes.

@@ -372,3 +372,149 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_plans,
     maintenance_plan_items,
 );
+
+diesel::table! {
+    archive_boxes (id) {
+        id -> BigInt,
+        org_code -> Text,
+        category -> Text,
+        label -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_files (id) {
+        id -> BigInt,
+        file_no -> Text,
+        customer_name -> Text,
+        building -> Text,
+        floor -> Text,
+        room -> Text,
+        sort_key -> Text,
+        move_in_date -> Date,
+        page_count -> Integer,
+        phone -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        box_id -> Nullable<BigInt>,
+        remarks -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_file_documents (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        kind -> Text,
+        title -> Nullable<Text>,
+        pages -> Nullable<Integer>,
+        received_on -> Date,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_file_changes (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        kind -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Text,
+        note -> Nullable<Text>,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    file_access_requests (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        requested_by -> BigInt,
+        reason -> Text,
+        status -> Text,
+        requested_at -> Timestamp,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        registered_by -> Nullable<BigInt>,
+        registered_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    file_access_log (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        reader_id -> BigInt,
+        grant_id -> Nullable<BigInt>,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    census_rounds (id) {
+        id -> BigInt,
+        quarter -> Text,
+        started_by -> BigInt,
+        started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    census_entries (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        file_id -> BigInt,
+        household_notes -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    arrears (id) {
+        id -> BigInt,
+        file_id -> BigInt,
+        fee_type -> Text,
+        amount_cents -> BigInt,
+        overdue_since -> Date,
+        settled_at -> Nullable<Timestamp>,
+        settled_by -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    arrears_follow_ups (id) {
+        id -> BigInt,
+        arrear_id -> BigInt,
+        contacted_at -> Timestamp,
+        contacted_on -> Date,
+        method -> Text,
+        outcome -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(arrears_follow_ups -> arrears (arrear_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    archive_boxes,
+    customer_files,
+    customer_file_documents,
+    customer_file_changes,
+    file_access_requests,
+    file_access_log,
+    census_rounds,
+    census_entries,
+    arrears,
+    arrears_follow_ups,
+);
+diesel::allow_tables_to_appear_in_same_query!(file_access_log, users);

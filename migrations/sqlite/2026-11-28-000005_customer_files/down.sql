@@ -1,0 +1,10 @@
+DROP TABLE arrears_follow_ups;
+DROP TABLE arrears;
+DROP TABLE census_entries;
+DROP TABLE census_rounds;
+DROP TABLE file_access_log;
+DROP TABLE file_access_requests;
+DROP TABLE customer_file_changes;
+DROP TABLE customer_file_documents;
+DROP TABLE customer_files;
+DROP TABLE archive_boxes;
