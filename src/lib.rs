@@ -7,6 +7,7 @@ pub mod config;
 pub mod customer_files;
 pub mod db;
 pub mod error;
+pub mod follow_ups;
 pub mod health;
 pub mod http;
 pub mod text_enum;
@@ -103,7 +104,7 @@ impl AppState {
 /// Every route of the API, registered once: what is served is what the spec documents.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes).configure(customer_files::routes));
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes).configure(customer_files::routes).configure(follow_ups::routes));
 }
 
 /// The OpenAPI document, built from the registered routes.

@@ -518,3 +518,94 @@ diesel::allow_tables_to_appear_in_same_query!(
     arrears_follow_ups,
 );
 diesel::allow_tables_to_appear_in_same_query!(file_access_log, users);
+
+diesel::table! {
+    service_records (id) {
+        id -> BigInt,
+        kind -> Text,
+        major -> Bool,
+        category -> Text,
+        description -> Text,
+        completed_at -> Timestamp,
+        completed_month -> Text,
+        unit -> Nullable<Text>,
+        customer_file_id -> Nullable<BigInt>,
+        department -> Nullable<Text>,
+        contract_start -> Nullable<Date>,
+        contract_end -> Nullable<Date>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> BigInt,
+        service_record_id -> BigInt,
+        phase -> Nullable<Text>,
+        status -> Text,
+        due_from -> Date,
+        due_by -> Date,
+        planned_by -> BigInt,
+        created_at -> Timestamp,
+        signed_out_by -> Nullable<BigInt>,
+        signed_out_at -> Nullable<Timestamp>,
+        visited_at -> Nullable<Timestamp>,
+        visited_month -> Nullable<Text>,
+        method -> Nullable<Text>,
+        quality_rating -> Nullable<Integer>,
+        effect_rating -> Nullable<Integer>,
+        satisfaction -> Nullable<Text>,
+        shortcomings -> Nullable<Text>,
+        suggestions -> Nullable<Text>,
+        customer_signed_by -> Nullable<Text>,
+        result_by -> Nullable<BigInt>,
+        qualified -> Nullable<Bool>,
+        on_time -> Nullable<Bool>,
+        review_comments -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        escalation_handling -> Nullable<Text>,
+        handled_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    follow_up_assignees (follow_up_id, user_id) {
+        follow_up_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    follow_up_targets (kind) {
+        kind -> Text,
+        target_rate -> Double,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follow_up_reports (id) {
+        id -> BigInt,
+        month -> Text,
+        analysis -> Text,
+        status -> Text,
+        late -> Bool,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+        review_comments -> Nullable<Text>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        corrective_action -> Nullable<Bool>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(follow_ups -> service_records (service_record_id));
+diesel::joinable!(follow_up_assignees -> follow_ups (follow_up_id));
+diesel::allow_tables_to_appear_in_same_query!(service_records, follow_ups, follow_up_assignees, follow_up_targets, follow_up_reports, users);
