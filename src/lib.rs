@@ -1,6 +1,7 @@
 //! The back-office API of a shopping-mall management centre's customer service department.
 //! `main.rs` only starts what this crate builds; the tests start the very same server.
 
+pub mod across;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -104,7 +105,7 @@ impl AppState {
 /// Every route of the API, registered once: what is served is what the spec documents.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes).configure(customer_files::routes).configure(follow_ups::routes));
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(auth::routes).configure(duty::routes).configure(keys::routes).configure(vacant_units::routes).configure(customer_files::routes).configure(follow_ups::routes).configure(across::routes));
 }
 
 /// The OpenAPI document, built from the registered routes.

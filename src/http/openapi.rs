@@ -32,6 +32,7 @@ Timestamps are RFC 3339 in UTC; day-based rules use the centre's time zone (`APP
         (name = "vacant_units", description = "Vacant units: register, care records and anomalies, monthly status table, yearly maintenance plan (V-1..V-6)"),
         (name = "customer_files", description = "Confidential customer files: catalog, approval-gated access, change history, census, arrears (C-1..C-11)"),
         (name = "follow_ups", description = "Follow-up visits: service records, due windows, visits, review and escalation, statistics and monthly reports (F-1..F-10)"),
+        (name = "across", description = "Across registers: agenda of due work, performance figures (P-1), audit trail, retention report"),
         (name = "duty", description = "Duty roster, append-only hash-chained duty log, shift handover, daily review (D-1..D-10)"),
     )
 )]
