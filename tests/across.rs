@@ -46,6 +46,9 @@ async fn agenda_overdue_key_loans_appear_after_72_hours_and_go_when_returned() {
     let item = later.iter().find(|i| i["kind"] == "key_loan_overdue").expect("overdue loan on the agenda");
     assert_eq!(item["overdue"], true);
     assert_eq!(item["link"], format!("/api/v1/key-loans/{}", loan.id()));
+    let odd = app.get(Staff, "/api/v1/agenda?at=0594-05-09T18%3A11%3A40-02%3A38").await;
+    odd.assert(422);
+    assert_eq!(odd.error_fields(), vec!["at"]);
     app.post(Staff, &format!("/api/v1/key-loans/{}/return", loan.id()), json!({"returned_quantity": 1})).await.assert(200);
     assert!(!kinds(&agenda(&app, app.token(Staff), Some(Utc::now() + Duration::hours(73))).await).contains(&"key_loan_overdue".to_string()));
 }

@@ -46,7 +46,8 @@ pub struct Agenda {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
-    /// The moment to judge at (RFC 3339); default now.
+    /// The moment to judge at (RFC 3339, years 1970..9999); default now.
+    #[param(example = "2026-11-28T10:00:00+08:00")]
     pub at: Option<DateTime<Utc>>,
 }
 
@@ -189,7 +190,7 @@ fn monthly_deadlines(conn: &mut DbConn, c: &Ctx) -> Result<Vec<AgendaItem>, ApiE
     if c.user.at_least(Role::DeputySupervisor) {
         // C-6: this quarter's census, until every file is covered.
         let q = (c.today.month0() / 3) + 1;
-        let quarter = format!("{}-Q{q}", c.today.year());
+        let quarter = format!("{:04}-Q{q}", c.today.year());
         let (_, q_end) = crate::customer_files::rules::quarter(&quarter).expect("a valid quarter");
         let round: Option<i64> = census_rounds::table.filter(census_rounds::quarter.eq(&quarter)).select(census_rounds::id).first(conn).optional()?;
         let files: i64 = customer_files::table.count().get_result(conn)?;
@@ -265,6 +266,9 @@ fn agenda(conn: &mut DbConn, c: &Ctx) -> Result<Vec<AgendaItem>, ApiError> {
 #[get("/agenda")]
 pub async fn get_agenda(state: web::Data<AppState>, user: AuthUser, query: crate::http::Query<AgendaQuery>) -> ApiResult<web::Json<Agenda>> {
     let at = query.at.unwrap_or_else(Utc::now);
+    if !(1970..=9999).contains(&at.year()) {
+        return Err(ApiError::field("at", "must be a moment between the years 1970 and 9999"));
+    }
     let tz = state.settings.timezone;
     let ctx = Ctx { at, today: time::local_date(at, tz), tz, user };
     let items = state.db(move |conn| agenda(conn, &ctx)).await?;

@@ -12,7 +12,7 @@ use super::store::{self, ArchiveBox, CatalogEntry, CatalogFilter, Change, Docume
 use crate::auth::{AuthUser, DeputySupervisor, Manager, Require};
 use crate::error::{ApiError, ApiResult};
 use crate::http::csv::CsvRow;
-use crate::http::validate::{not_blank, LONG_TEXT, SHORT_TEXT};
+use crate::http::validate::{blank_to_none, not_blank, LONG_TEXT, SHORT_TEXT};
 use crate::http::{created, Json, ListResponse, Page, PageParams, Paginated, Query};
 use crate::AppState;
 
@@ -68,10 +68,6 @@ pub struct CatalogQuery {
 impl CsvRow for CatalogEntry {
     const CSV_COLUMNS: &'static [&'static str] =
         &["serial_no", "id", "file_no", "customer_name", "building", "floor", "room", "move_in_date", "page_count", "remarks"];
-}
-
-fn blank_to_none(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Open a customer file (deputy supervisor+). `file_no` is unique (409). Answers the

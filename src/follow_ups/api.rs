@@ -11,7 +11,7 @@ use super::store::{self, FollowUp, FollowUpFilter, NewRecord, ServiceRecord, Vis
 use crate::auth::{AuthUser, Manager, Require, Staff, Supervisor};
 use crate::error::{ApiError, ApiResult};
 use crate::http::csv::CsvRow;
-use crate::http::validate::{not_blank, LONG_TEXT, SHORT_TEXT};
+use crate::http::validate::{blank_to_none, not_blank, LONG_TEXT, SHORT_TEXT};
 use crate::http::{created, Json, ListResponse, Page, PageParams, Paginated, Query};
 use crate::AppState;
 
@@ -57,10 +57,6 @@ pub struct RecordQuery {
     /// Completion month `YYYY-MM`.
     #[param(pattern = r"^\d{4}-\d{2}$")]
     pub month: Option<String>,
-}
-
-fn blank_to_none(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Record a delivered service (staff+).

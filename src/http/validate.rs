@@ -21,6 +21,11 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Trims an optional text; blank counts as absent.
+pub fn blank_to_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
 /// Flattens nested validation errors into `a.b[0].c` paths, sorted for stable answers.
 pub fn flatten_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
