@@ -211,3 +211,62 @@ async fn the_retention_report_counts_records_past_their_period() {
     assert_eq!((reg("customer_files")["records"].as_i64(), reg("customer_files")["archivable"].as_i64()), (Some(1), Some(0)));
     assert!(reg("customer_files")["cutoff"].is_null());
 }
+
+#[tokio::test]
+async fn agenda_monthly_and_yearly_deadlines_appear_until_done() {
+    let app = spawn().await;
+    let now_local = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    use chrono::Datelike;
+    let this_month = format!("{:04}-{:02}", now_local.year(), now_local.month());
+    let last = now_local.date_naive().with_day(1).unwrap() - Duration::days(1);
+    let last_month = format!("{:04}-{:02}", last.year(), last.month());
+    // V-2: a monthly table is due once there are units.
+    app.post(Supervisor, "/api/v1/vacant-units", json!({"unit": "A1", "building": "A", "floor": "1", "room": "1", "taken_over_on": "2026-01-01", "finish": "fine"})).await.assert(201);
+    // C-6: the quarter's census is due once there are files.
+    let f = app
+        .post(DeputySupervisor, "/api/v1/customer-files", json!({"file_no": "F1", "customer_name": "张三", "building": "A", "floor": "1", "room": "1", "move_in_date": "2025-01-01", "page_count": 1}))
+        .await;
+    let staff = kinds(&agenda(&app, app.token(Staff), None).await);
+    assert!(staff.contains(&"vacant_status_table".to_string()) && staff.contains(&"follow_up_report".to_string()));
+    assert!(!staff.contains(&"maintenance_plan".to_string()) && !staff.contains(&"census".to_string()));
+    let sup = kinds(&agenda(&app, app.token(Supervisor), None).await);
+    assert!(sup.contains(&"maintenance_plan".to_string()) && sup.contains(&"census".to_string()));
+    app.post(Staff, "/api/v1/vacant-units/status-tables", json!({"month": this_month})).await.assert(201);
+    app.post(Staff, "/api/v1/follow-up-reports", json!({"month": last_month, "analysis": "分析"})).await.assert(201);
+    let plan = app
+        .post(Supervisor, "/api/v1/maintenance-plans", json!({"year": now_local.year() + 1, "items": [{"item": "通风", "frequency": "每周", "measures": "开窗", "budget_cents": 0}]}))
+        .await;
+    app.post(Supervisor, &format!("/api/v1/maintenance-plans/{}/submit", plan.id()), json!({})).await.assert(200);
+    let quarter = format!("{:04}-Q{}", now_local.year(), now_local.month0() / 3 + 1);
+    let round = app.post(DeputySupervisor, "/api/v1/census-rounds", json!({"quarter": quarter})).await;
+    assert!(kinds(&agenda(&app, app.token(DeputySupervisor), None).await).contains(&"census".to_string()), "started but not finished");
+    app.post(Staff, &format!("/api/v1/census-rounds/{}/entries", round.id()), json!({"customer_file_id": f.id(), "household_notes": "一人"})).await.assert(201);
+    let done = kinds(&agenda(&app, app.token(Supervisor), None).await);
+    for k in ["vacant_status_table", "follow_up_report", "maintenance_plan", "census"] {
+        assert!(!done.contains(&k.to_string()), "{k} should be gone: {done:?}");
+    }
+}
+
+#[tokio::test]
+async fn agenda_anomaly_explanations_and_escalations_reach_their_owner() {
+    let app = spawn().await;
+    let (incoming, in_token) = app.create_user(Staff, "incoming").await;
+    let from = shift(&app, app.user_id(Staff), Utc::now() - Duration::hours(12), 8).await;
+    let to = shift(&app, incoming, Utc::now() - Duration::hours(4), 8).await;
+    let h = app.post(Staff, "/api/v1/duty/handovers", json!({"from_shift_id": from, "to_shift_id": to, "summary": "交班", "pending_items": []})).await;
+    let a = app.post_as(&in_token, &format!("/api/v1/duty/handovers/{}/anomalies", h.id()), json!({"description": "对讲机缺一台"})).await;
+    assert!(kinds(&agenda(&app, app.token(Staff), None).await).contains(&"handover_explanation".to_string()));
+    app.post(Staff, &format!("/api/v1/duty/handovers/{}/anomalies/{}/explanation", h.id(), a.id()), json!({"explanation": "已借出"})).await.assert(200);
+    assert!(!kinds(&agenda(&app, app.token(Staff), None).await).contains(&"handover_explanation".to_string()));
+    // F-8: an unqualified result waits for the manager.
+    let r = app.post(Staff, "/api/v1/service-records", json!({"kind": "complaint", "category": "噪音", "description": "x", "completed_at": ts(Utc::now() - Duration::days(1)).replace("%2B", "+")})).await;
+    let f = app.post(Supervisor, "/api/v1/follow-ups", json!({"service_record_id": r.id(), "assignee_ids": [app.user_id(Staff)]})).await;
+    app.post(Staff, &format!("/api/v1/follow-ups/{}/sign-out", f.id()), json!({})).await.assert(200);
+    let visit = json!({"visited_at": ts(Utc::now()).replace("%2B", "+"), "method": "phone", "quality_rating": 1, "effect_rating": 1, "satisfaction": "very_dissatisfied", "customer_signed_by": "张"});
+    app.post(Staff, &format!("/api/v1/follow-ups/{}/result", f.id()), visit).await.assert(200);
+    app.post(Supervisor, &format!("/api/v1/follow-ups/{}/review", f.id()), json!({"comments": "不合格"})).await.assert(200);
+    assert!(kinds(&agenda(&app, app.token(Manager), None).await).contains(&"follow_up_escalation".to_string()));
+    assert!(!kinds(&agenda(&app, app.token(Supervisor), None).await).contains(&"follow_up_escalation".to_string()));
+    app.post(Manager, &format!("/api/v1/follow-ups/{}/escalation", f.id()), json!({"handling": "已处理"})).await.assert(200);
+    assert!(!kinds(&agenda(&app, app.token(Manager), None).await).contains(&"follow_up_escalation".to_string()));
+}
