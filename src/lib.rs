@@ -15,6 +15,7 @@ pub mod text_enum;
 pub mod time;
 pub mod duty;
 pub mod keys;
+pub mod seed;
 pub mod vacant_units;
 
 use std::net::TcpListener;

@@ -12,6 +12,7 @@ const USAGE: &str = "usage:
   mall-service [serve]
   mall-service create-user --username NAME --password PASSWORD --display-name NAME --role ROLE
   mall-service print-openapi [FILE]      (stdout when FILE is omitted)
+  mall-service seed [--scale 1.0]         (benchmark volume; accounts seed-staff … seed-manager)
 Configuration comes from the environment (and .env): see README.md.";
 
 fn main() -> ExitCode {
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         None | Some("serve") => serve(),
         Some("create-user") => create_user(&args[1..]),
         Some("print-openapi") => print_openapi(args.get(1)),
+        Some("seed") => seed(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -86,6 +88,20 @@ fn create_user(args: &[String]) -> Result<(), String> {
     };
     let user = store::create(&mut conn, None, new).map_err(|e| e.problem().detail)?;
     println!("created user {} (id {}, role {})", user.username, user.id, user.role);
+    Ok(())
+}
+
+fn seed(args: &[String]) -> Result<(), String> {
+    let scale: f64 = flag(args, "--scale").map(|s| s.parse().map_err(|_| "--scale must be a number")).transpose()?.unwrap_or(1.0);
+    if !(0.0001..=10.0).contains(&scale) {
+        return Err("--scale must be between 0.0001 and 10".into());
+    }
+    let settings = Settings::from_env()?;
+    let pool = mall_service::db::connect(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let report = mall_service::seed::seed(&mut conn, scale, settings.timezone).map_err(|e| e.to_string())?;
+    println!("{} in {:.1} s", serde_json::to_string(&report).unwrap_or_default(), started.elapsed().as_secs_f64());
     Ok(())
 }
 
