@@ -68,6 +68,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     pub body_limit_bytes: usize,
     pub db_pool_size: u32,
+    /// Connections kept open while idle (0 opens them on demand only).
+    pub db_min_idle: u32,
     pub workers: Option<usize>,
 }
 
@@ -150,6 +152,7 @@ impl Settings {
             cors_allowed_origins,
             body_limit_bytes: parse_num("BODY_LIMIT_BYTES", get("BODY_LIMIT_BYTES"), 1_048_576usize, 1024, 64 << 20)?,
             db_pool_size: parse_num("DB_POOL_SIZE", get("DB_POOL_SIZE"), 16u32, 1, 256)?,
+            db_min_idle: parse_num("DB_MIN_IDLE", get("DB_MIN_IDLE"), 1u32, 0, 256)?,
             workers: get("WORKERS").map(|w| parse_num("WORKERS", Some(w), 2usize, 1, 256)).transpose()?,
         })
     }

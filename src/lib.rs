@@ -52,7 +52,7 @@ const HASH_SLOTS: usize = 8;
 impl AppState {
     /// Connects, migrates, and creates the first manager when configured and no user exists.
     pub fn new(settings: Settings) -> Result<Self, String> {
-        let pool = db::connect(&settings.database_url, settings.db_pool_size)?;
+        let pool = db::connect(&settings.database_url, settings.db_pool_size, settings.db_min_idle)?;
         Self::with_pool(settings, pool)
     }
 

@@ -76,7 +76,7 @@ fn create_user(args: &[String]) -> Result<(), String> {
         return Err("--password must be at least 10 characters".into());
     }
     let settings = Settings::from_env()?;
-    let pool = mall_service::db::connect(&settings.database_url, 1)?;
+    let pool = mall_service::db::connect(&settings.database_url, 1, 0)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let new = store::NewUser {
         username,
@@ -97,7 +97,7 @@ fn seed(args: &[String]) -> Result<(), String> {
         return Err("--scale must be between 0.0001 and 10".into());
     }
     let settings = Settings::from_env()?;
-    let pool = mall_service::db::connect(&settings.database_url, 1)?;
+    let pool = mall_service::db::connect(&settings.database_url, 1, 0)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let report = mall_service::seed::seed(&mut conn, scale, settings.timezone).map_err(|e| e.to_string())?;

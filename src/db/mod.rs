@@ -84,7 +84,7 @@ impl ManageConnection for Manager {
 }
 
 /// Opens the pool and brings the schema up to date.
-pub fn connect(url: &DatabaseUrl, size: u32) -> Result<DbPool, String> {
+pub fn connect(url: &DatabaseUrl, size: u32, min_idle: u32) -> Result<DbPool, String> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -97,7 +97,7 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> Result<DbPool, String> {
     drop(first);
     Pool::builder()
         .max_size(size)
-        .min_idle(Some(1.min(size)))
+        .min_idle(Some(min_idle.min(size)))
         .connection_timeout(Duration::from_secs(5))
         .build(manager)
         .map_err(|e| format!("cannot build the connection pool: {e}"))

@@ -85,13 +85,16 @@ pub struct TestApp {
     pub state: AppState,
     users: HashMap<Role, (i64, String)>,
     handle: actix_web::dev::ServerHandle,
+    stopped: std::sync::mpsc::Receiver<()>,
     _db: TestDb,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Sends the stop command at once; the server thread winds down by itself.
+        // Stop the server and wait for its workers to drop their pool handles, so no
+        // connection is attempted against a dropped database (or during process exit).
         drop(self.handle.stop(false));
+        let _ = self.stopped.recv_timeout(std::time::Duration::from_secs(10));
     }
 }
 
@@ -128,6 +131,7 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         ("JWT_SECRET", "test-secret-that-is-long-enough-for-hs256"),
         ("WORKERS", "2"),
         ("DB_POOL_SIZE", "8"),
+        ("DB_MIN_IDLE", "0"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -163,13 +167,15 @@ fn start(state: AppState, db: TestDb) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = std::sync::mpsc::channel();
+    let (done_tx, stopped) = std::sync::mpsc::channel();
     let server_state = state.clone();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = mall_service::run(listener, server_state).expect("server");
             tx.send(server.handle()).unwrap();
             let _ = server.await;
-        })
+        });
+        let _ = done_tx.send(());
     });
     let handle = rx.recv().unwrap();
     TestApp {
@@ -178,6 +184,7 @@ fn start(state: AppState, db: TestDb) -> TestApp {
         state,
         users: HashMap::new(),
         handle,
+        stopped,
         _db: db,
     }
 }
