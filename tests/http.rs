@@ -56,6 +56,19 @@ async fn wrong_types_missing_fields_nulls_and_unknown_enums_are_422_naming_the_f
 }
 
 #[tokio::test]
+async fn dates_with_signed_extended_years_are_422_not_500() {
+    let app = spawn().await;
+    let res = app.get(Staff, "/api/v1/arrears/due-follow-ups?on=-262143-01-01").await;
+    res.assert(422);
+    assert_eq!(res.error_fields(), vec!["on"]);
+    let res = app
+        .post(Staff, "/api/v1/service-records", json!({"kind": "repair", "category": "x", "description": "y", "completed_at": "-262143-01-01T00:00:00Z"}))
+        .await;
+    res.assert(422);
+    assert_eq!(res.error_fields(), vec!["completed_at"]);
+}
+
+#[tokio::test]
 async fn a_body_over_the_limit_is_413() {
     let app = spawn_with(&[("BODY_LIMIT_BYTES", "2048")]).await;
     let big = json!({"username":"x","password":"a-long-secret","display_name":"y".repeat(4096),"role":"staff"});

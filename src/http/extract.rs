@@ -68,9 +68,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
     // Syntax first: anything that is not JSON at all is 400, whatever the target type.
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::BadRequest(format!("malformed JSON: {}", strip_position(&e.to_string()))));
-    }
+    let raw: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {}", strip_position(&e.to_string()))))?;
+    check_dates(&raw, "")?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -87,6 +87,31 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let message = if message.contains("expected value") && path != "." { format!("has the wrong type ({message})") } else { message };
             Err(ApiError::Validation(vec![data_error(&path, &message)]))
         }
+    }
+}
+
+const SIGNED_DATE: &str = "dates and timestamps need a four-digit year (0000-9999)";
+
+/// chrono also reads signed, extended years (`-262143-01-01`); the contract's dates are
+/// `YYYY-MM-DD`, and date arithmetic near chrono's limits would overflow. Such values are
+/// refused at the edge, for every body and query, naming the field.
+fn is_signed_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    // Free text (a log entry that happens to start like a date) is longer than any timestamp.
+    if b.len() < 10 || b.len() > 40 || !matches!(b[0], b'+' | b'-') {
+        return false;
+    }
+    let digits = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &b[1 + digits..];
+    digits >= 4 && rest.len() >= 6 && rest[0] == b'-' && rest[1..3].iter().all(u8::is_ascii_digit) && rest[3] == b'-' && rest[4..6].iter().all(u8::is_ascii_digit)
+}
+
+fn check_dates(v: &serde_json::Value, path: &str) -> Result<(), ApiError> {
+    match v {
+        serde_json::Value::String(s) if is_signed_date(s) => Err(ApiError::field(if path.is_empty() { "body" } else { path }, SIGNED_DATE)),
+        serde_json::Value::Array(items) => items.iter().enumerate().try_for_each(|(i, x)| check_dates(x, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(k, x)| check_dates(x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })),
+        _ => Ok(()),
     }
 }
 
@@ -130,6 +155,11 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(qs: &str) -> Result<T, ApiError> {
+    for (key, value) in form_urlencoded::parse(qs.as_bytes()) {
+        if is_signed_date(&value) {
+            return Err(ApiError::field(&key, SIGNED_DATE));
+        }
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -196,6 +226,19 @@ mod tests {
         assert!(matches!(parse_json::<Body>(b"{\"name\":"), Err(ApiError::BadRequest(_))));
         assert!(matches!(parse_json::<Body>(b""), Err(ApiError::BadRequest(_))));
         assert!(matches!(parse_json::<Body>(b"{\"name\":\"a\",\"items\":[]} x"), Err(ApiError::BadRequest(_))));
+    }
+
+    #[test]
+    fn signed_extended_years_are_refused_naming_the_field() {
+        assert!(is_signed_date("-262143-01-01"));
+        assert!(is_signed_date("+262143-12-31T00:00:00Z"));
+        assert!(!is_signed_date("2026-11-28"));
+        assert!(!is_signed_date("+8613800000000"));
+        assert!(!is_signed_date("+86-10-12345678"));
+        match parse_json::<Body>(br#"{"name":"a","items":[{"description":"-262143-01-01","important":true}]}"#) {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "items[0].description"),
+            other => panic!("expected 422, got {other:?}"),
+        }
     }
 
     #[test]
