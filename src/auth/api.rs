@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::store::{self, NewUser, User, UserFilter, UserPatch};
-use super::{password, AuthUser, Manager, Require, Role, Supervisor};
+use super::extract::Account;
+use super::{password, Manager, Require, Role, Supervisor};
 use crate::error::{ApiError, ApiResult};
 use crate::http::csv::CsvRow;
 use crate::http::validate::{not_blank, SHORT_TEXT};
@@ -196,9 +197,8 @@ pub async fn login(state: web::Data<AppState>, body: Json<LoginRequest>) -> ApiR
 /// The caller's own account.
 #[utoipa::path(tag = "auth", responses((status = 200, body = UserView)))]
 #[get("/auth/me")]
-pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<web::Json<UserView>> {
-    let found = state.db(move |conn| store::find(conn, user.id)).await?;
-    Ok(web::Json(found.into()))
+pub async fn me(account: Account) -> ApiResult<web::Json<UserView>> {
+    Ok(web::Json(account.0.into()))
 }
 
 /// Create a staff account (manager).

@@ -49,24 +49,45 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// Loads the caller's active account from the bearer token.
+fn load_account(req: &HttpRequest) -> LocalBoxFuture<'static, Result<store::User, ApiError>> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let token = bearer(req);
+    Box::pin(async move {
+        let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        let claims = state.jwt.verify(&token?)?;
+        let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
+        match state.db(move |conn| store::find_optional(conn, id)).await? {
+            Some(u) if u.active => Ok(u),
+            Some(_) => Err(ApiError::Unauthorized("the account is deactivated".into())),
+            None => Err(ApiError::Unauthorized("the token is invalid".into())),
+        }
+    })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        let account = load_account(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let claims = state.jwt.verify(&token?)?;
-            let id: i64 = claims.sub.parse().map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
-            let user = state.db(move |conn| store::find_optional(conn, id)).await?;
-            match user {
-                Some(u) if u.active => Ok(AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role }),
-                Some(_) => Err(ApiError::Unauthorized("the account is deactivated".into())),
-                None => Err(ApiError::Unauthorized("the token is invalid".into())),
-            }
+            let u = account.await?;
+            Ok(AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role })
         })
+    }
+}
+
+/// The caller's whole account, as loaded for authentication (no second query).
+pub struct Account(pub store::User);
+
+impl FromRequest for Account {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let account = load_account(req);
+        Box::pin(async move { Ok(Account(account.await?)) })
     }
 }
 
