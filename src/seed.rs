@@ -18,7 +18,7 @@ use crate::db::{now, to_db, write_tx, DbConn};
 use crate::duty::log_store::{self, NewEntry};
 use crate::error::ApiError;
 use crate::follow_ups::rules::{self as fu_rules, ServiceKind, WindowInput};
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 use crate::{audit, time, with_conn};
 
 /// How many rows of each kind were written.

@@ -18,7 +18,7 @@ use crate::db::schema::{
 use crate::db::{from_db, to_db, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Page;
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 use crate::{duty, time, AppState};
 
 /// One piece of due work.

@@ -100,7 +100,7 @@ pub async fn create_record(state: web::Data<AppState>, caller: Require<Staff>, b
 pub async fn list_records(state: web::Data<AppState>, _user: AuthUser, query: Query<RecordQuery>, paging: Query<PageParams>) -> ApiResult<ListResponse<ServiceRecord>> {
     let q = query.0;
     if let Some(m) = &q.month {
-        crate::vacant_units::rules::Month::parse(m).ok_or_else(|| ApiError::field("month", "must be a month YYYY-MM"))?;
+        crate::time::Month::parse(m).ok_or_else(|| ApiError::field("month", "must be a month YYYY-MM"))?;
     }
     let page = Page::from(&paging.0);
     let (items, total) = state.db(move |c| store::list_records(c, q.kind, q.month, page)).await?;

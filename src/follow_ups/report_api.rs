@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::csv::CsvRow;
 use crate::http::validate::{not_blank, LONG_TEXT};
 use crate::http::{created, Json, ListResponse, Page, PageParams, Paginated, Query};
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 use crate::{time, AppState};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]

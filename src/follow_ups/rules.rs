@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate};
 
 use crate::time::add_months;
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 
 crate::text_enum! {
     /// The services that follow-ups check.

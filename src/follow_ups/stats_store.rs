@@ -13,7 +13,7 @@ use crate::db::schema::{follow_up_reports as reports, follow_up_targets as targe
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
 use crate::error::ApiError;
 use crate::http::Page;
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 use crate::{audit, time, with_conn};
 
 /// A kind's target follow-up rate.

@@ -14,7 +14,7 @@ use crate::db::schema::{customer_files, follow_up_assignees as assignees, follow
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
 use crate::error::ApiError;
 use crate::http::Page;
-use crate::vacant_units::rules::Month;
+use crate::time::Month;
 use crate::{audit, time, with_conn};
 
 /// A delivered service that follow-ups check.

@@ -1,6 +1,6 @@
 //! Pure rules of vacant-unit management (V-1..V-6). No I/O.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::NaiveDate;
 
 crate::text_enum! {
     /// V-4: the care tasks of the manual, and no others.
@@ -63,41 +63,7 @@ pub fn next_status(current: PlanStatus, step: PlanStep) -> Result<PlanStatus, St
     }
 }
 
-/// A calendar month, `YYYY-MM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
-
-impl Month {
-    pub fn parse(s: &str) -> Option<Month> {
-        let (y, m) = s.split_once('-')?;
-        if y.len() != 4 || m.len() != 2 {
-            return None;
-        }
-        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-        NaiveDate::from_ymd_opt(year, month, 1).map(|_| Month { year, month })
-    }
-
-    pub fn first_day(&self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
-    }
-
-    pub fn next_first_day(&self) -> NaiveDate {
-        self.first_day() + Months::new(1)
-    }
-
-    pub fn of(date: NaiveDate) -> Month {
-        Month { year: date.year(), month: date.month() }
-    }
-}
-
-impl std::fmt::Display for Month {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
+pub use crate::time::Month;
 
 /// V-2: the table for month M is late when submitted on or after the 25th of M.
 pub fn status_table_late(month: Month, submitted_on: NaiveDate) -> bool {
