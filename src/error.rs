@@ -233,16 +233,33 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
                 ApiError::Unavailable(info.message().to_string())
             }
-            DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
+            DieselError::DatabaseError(_, info) if is_unavailable(info.message()) => {
                 ApiError::Unavailable(info.message().to_string())
             }
+            other if is_unavailable(&other.to_string()) => ApiError::Unavailable(other.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
 }
 
-fn is_busy(msg: &str) -> bool {
-    msg.contains("database is locked") || msg.contains("database is busy") || msg.contains("server closed the connection")
+/// A locked SQLite file, or a PostgreSQL server that went away, is shutting down or is not
+/// yet back: the request may succeed on retry, so 503 rather than 500.
+fn is_unavailable(msg: &str) -> bool {
+    const SIGNS: [&str; 12] = [
+        "database is locked",
+        "database is busy",
+        "server closed the connection",
+        "terminating connection",
+        "the database system is",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "connection has been closed",
+        "Connection refused",
+        "canceling statement due to conflict",
+    ];
+    SIGNS.iter().any(|s| msg.contains(s))
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {
@@ -269,5 +286,45 @@ mod tests {
         let p = ApiError::rule("D-8", "pending_items[0]", "important work unfinished").problem();
         assert_eq!(p.rule.as_deref(), Some("D-8"));
         assert_eq!(ApiError::Internal("secret cause".into()).problem().detail.contains("secret"), false);
+    }
+
+    #[test]
+    fn a_database_that_went_away_is_503_not_500() {
+        use diesel::result::DatabaseErrorInformation;
+        struct Info(&'static str);
+        impl DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                self.0
+            }
+            fn details(&self) -> Option<&str> {
+                None
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                None
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                None
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        for msg in [
+            "terminating connection due to administrator command",
+            "the database system is shutting down",
+            "server closed the connection unexpectedly",
+            "database is locked",
+        ] {
+            let e = ApiError::from(DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info(msg))));
+            assert_eq!(e.problem().status, 503, "{msg}");
+        }
+        let e = ApiError::from(DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info("syntax error"))));
+        assert_eq!(e.problem().status, 500);
     }
 }
