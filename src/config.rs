@@ -70,6 +70,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Connections kept open while idle (0 opens them on demand only).
     pub db_min_idle: u32,
+    /// Argon2 hashes (login, password set) computed at once; as many again × 4 may queue,
+    /// the rest get 429. Default: half the cores, so logins never take every core.
+    pub hash_concurrency: usize,
     pub workers: Option<usize>,
 }
 
@@ -154,8 +157,13 @@ impl Settings {
             db_pool_size: parse_num("DB_POOL_SIZE", get("DB_POOL_SIZE"), 16u32, 1, 256)?,
             db_min_idle: parse_num("DB_MIN_IDLE", get("DB_MIN_IDLE"), 1u32, 0, 256)?,
             workers: get("WORKERS").map(|w| parse_num("WORKERS", Some(w), 2usize, 1, 256)).transpose()?,
+            hash_concurrency: parse_num("HASH_CONCURRENCY", get("HASH_CONCURRENCY"), default_hash_concurrency(), 1, 256)?,
         })
     }
+}
+
+fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 fn parse_num<T>(name: &str, raw: Option<String>, default: T, min: T, max: T) -> Result<T, String>

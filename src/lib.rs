@@ -43,11 +43,19 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub jwt: Arc<JwtKeys>,
     /// Bounds the Argon2 work in flight, so a flood of logins cannot starve other requests.
-    hash_slots: Arc<Semaphore>,
+    hash_gate: HashGate,
 }
 
-/// Password hashes allowed in flight (running or queued on the blocking pool) at once.
-const HASH_SLOTS: usize = 8;
+/// Waiting hashes allowed per running one before logins are refused with 429.
+const HASH_QUEUE_PER_SLOT: usize = 4;
+
+/// Argon2 work is CPU- and memory-heavy (19 MiB each): a few run at once, a bounded queue
+/// waits, and the rest are told to retry (429), so a login flood cannot starve other requests.
+#[derive(Clone)]
+struct HashGate {
+    admitted: Arc<Semaphore>,
+    running: Arc<Semaphore>,
+}
 
 impl AppState {
     /// Connects, migrates, and creates the first manager when configured and no user exists.
@@ -66,11 +74,15 @@ impl AppState {
                 Err(e) => return Err(format!("cannot create the first manager: {}", e.problem().detail)),
             }
         }
+        let hash_gate = HashGate {
+            admitted: Arc::new(Semaphore::new(settings.hash_concurrency * (1 + HASH_QUEUE_PER_SLOT))),
+            running: Arc::new(Semaphore::new(settings.hash_concurrency)),
+        };
         Ok(AppState {
             pool,
             jwt: Arc::new(JwtKeys::new(&settings.jwt_secret, settings.token_ttl_minutes)),
             settings: Arc::new(settings),
-            hash_slots: Arc::new(Semaphore::new(HASH_SLOTS)),
+            hash_gate,
         })
     }
 
@@ -94,9 +106,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = self.hash_slots.clone().try_acquire_owned().map_err(|_| ApiError::TooManyRequests)?;
+        let _admitted = self.hash_gate.admitted.clone().try_acquire_owned().map_err(|_| ApiError::TooManyRequests)?;
+        let running = self.hash_gate.running.clone().acquire_owned().await.map_err(|_| ApiError::TooManyRequests)?;
         Ok(web::block(move || {
-            let _permit = permit;
+            let _running = running;
             f()
         })
         .await?)

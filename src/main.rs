@@ -50,7 +50,19 @@ fn init_tracing() {
     }
 }
 
+/// Allocations of 1 MiB and more (Argon2's 19 MiB working memory) are mapped and unmapped
+/// on their own: glibc's adaptive threshold otherwise moves them into its heaps after the first
+/// free, where a login flood left ~800 MB resident for good (bench/RESULTS.md).
+fn return_large_allocations_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn serve() -> Result<(), String> {
+    return_large_allocations_to_the_os();
     let settings = Settings::from_env()?;
     tracing::info!(backend = settings.database_url.backend_name(), dev_mode = settings.dev_mode, "starting");
     let bind = settings.bind_addr.clone();

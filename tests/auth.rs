@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{spawn, PASSWORD};
+use common::{spawn, spawn_with, PASSWORD};
 use mall_service::auth::Role::{self, *};
 use reqwest::Method;
 use serde_json::json;
@@ -196,3 +196,26 @@ async fn the_first_start_creates_the_admin_manager_once() {
     assert!(mall_service::auth::password::verify("first-admin-pw", &admin.password_hash));
 }
 
+
+#[tokio::test]
+async fn a_login_flood_gets_429_and_does_not_starve_other_requests() {
+    // One hash at a time, four waiting: the rest of a burst of 40 logins is refused at once.
+    let app = spawn_with(&[("HASH_CONCURRENCY", "1")]).await;
+    let body = json!({"username": "staff-1", "password": common::PASSWORD});
+    let logins = futures_util::future::join_all((0..40).map(|_| app.raw(Method::POST, "/api/v1/auth/login", None, Some(&body), &[])));
+    let reads = async {
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(app.get(Role::Staff, "/api/v1/auth/me").await.status);
+        }
+        statuses
+    };
+    let (logins, reads) = tokio::join!(logins, reads);
+    let ok = logins.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<_> = logins.iter().filter(|r| r.status == 429).collect();
+    assert!(ok >= 1, "some logins get through");
+    assert!(!refused.is_empty(), "the queue is bounded");
+    assert_eq!(ok + refused.len(), 40, "only 200 or 429");
+    refused[0].assert(429);
+    assert!(reads.iter().all(|s| *s == 200), "reads keep being answered: {reads:?}");
+}
