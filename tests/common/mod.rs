@@ -85,7 +85,7 @@ pub struct TestApp {
     pub state: AppState,
     users: HashMap<Role, (i64, String)>,
     handle: actix_web::dev::ServerHandle,
-    stopped: std::sync::mpsc::Receiver<()>,
+    stopped: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     _db: TestDb,
 }
 
@@ -94,7 +94,7 @@ impl Drop for TestApp {
         // Stop the server and wait for its workers to drop their pool handles, so no
         // connection is attempted against a dropped database (or during process exit).
         drop(self.handle.stop(false));
-        let _ = self.stopped.recv_timeout(std::time::Duration::from_secs(10));
+        let _ = self.stopped.lock().map(|rx| rx.recv_timeout(std::time::Duration::from_secs(10)));
     }
 }
 
@@ -150,12 +150,21 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
     let (url, db) = fresh_database();
     let state = AppState::new(test_settings(&url, extra)).expect("app state");
-    let mut app = start(state, db);
+    with_users(start(state, db)).await
+}
+
+async fn with_users(mut app: TestApp) -> TestApp {
     for role in Role::ALL {
         let (id, token) = app.create_user(*role, &format!("{}-1", role.as_str())).await;
         app.users.insert(*role, (id, token));
     }
     app
+}
+
+/// Starts a server over an already built state whose database the caller owns, with the
+/// usual users (one per role).
+pub async fn spawn_over(state: AppState) -> TestApp {
+    with_users(spawn_state(state)).await
 }
 
 /// Starts a server over an already built state (used for an unreachable database).
@@ -184,7 +193,7 @@ fn start(state: AppState, db: TestDb) -> TestApp {
         state,
         users: HashMap::new(),
         handle,
-        stopped,
+        stopped: std::sync::Mutex::new(stopped),
         _db: db,
     }
 }
