@@ -28,7 +28,6 @@ use actix_web::{http::header, web, App, HttpServer};
 use tokio::sync::Semaphore;
 use utoipa::OpenApi;
 use utoipa_actix_web::{service_config::ServiceConfig, AppExt};
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
@@ -133,6 +132,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let api = openapi();
     let table = web::Data::new(RouteTable::from_openapi(&api));
+    let docs = web::Data::new(http::docs::Docs::new(&api).map_err(std::io::Error::other)?);
+    drop(api);
     let state = web::Data::new(state);
     let workers = state.settings.workers;
     let mut server = HttpServer::new(move || {
@@ -145,7 +146,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(table.clone())
             .app_data(web::PayloadConfig::new(settings.body_limit_bytes))
             .app_data(http::extract::path_config())
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api.clone()))
+            .app_data(docs.clone())
+            .configure(http::docs::routes)
             .default_service(web::to(fallback::default_handler))
             .wrap(Condition::new(!settings.cors_allowed_origins.is_empty(), cors(&settings.cors_allowed_origins)))
             .wrap(from_fn(http::request_id::middleware))

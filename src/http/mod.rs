@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every register: extractors, lists, CSV, the spec, request ids.
 
 pub mod csv;
+pub mod docs;
 pub mod extract;
 pub mod fallback;
 pub mod openapi;
