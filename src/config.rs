@@ -143,6 +143,7 @@ impl Settings {
         let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
             .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
             .unwrap_or_default();
+        let db_pool_size = parse_num("DB_POOL_SIZE", get("DB_POOL_SIZE"), default_pool_size(&database_url), 1, 256)?;
         Ok(Settings {
             database_url,
             bind_addr: get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -154,11 +155,21 @@ impl Settings {
             timezone,
             cors_allowed_origins,
             body_limit_bytes: parse_num("BODY_LIMIT_BYTES", get("BODY_LIMIT_BYTES"), 1_048_576usize, 1024, 64 << 20)?,
-            db_pool_size: parse_num("DB_POOL_SIZE", get("DB_POOL_SIZE"), 16u32, 1, 256)?,
+            db_pool_size,
             db_min_idle: parse_num("DB_MIN_IDLE", get("DB_MIN_IDLE"), 1u32, 0, 256)?,
             workers: get("WORKERS").map(|w| parse_num("WORKERS", Some(w), 2usize, 1, 256)).transpose()?,
             hash_concurrency: parse_num("HASH_CONCURRENCY", get("HASH_CONCURRENCY"), default_hash_concurrency(), 1, 256)?,
         })
+    }
+}
+
+/// SQLite work is CPU-bound in this process: two connections per core serve more requests
+/// per second (and hold less page cache) than sixteen that take turns (bench/RESULTS.md).
+/// PostgreSQL connections also wait on the network, so more of them pay off.
+fn default_pool_size(url: &DatabaseUrl) -> u32 {
+    match url {
+        DatabaseUrl::Sqlite(_) => std::thread::available_parallelism().map_or(4, |n| (2 * n.get() as u32).max(4)),
+        DatabaseUrl::Postgres(_) => 16,
     }
 }
 
