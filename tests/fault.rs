@@ -242,6 +242,9 @@ async fn d3_k6_kill_9_mid_burst_loses_no_acknowledged_write_and_no_key_count() {
     for id in &acked {
         assert!(stored.contains(id), "acknowledged log entry {id} was lost");
     }
+    // D-10: the per-day counts the append keeps agree with the entries (no day is signed here).
+    let days = all_items(&client, &base, "/api/v1/duty/reviews/pending", &deputy).await;
+    assert_eq!(days.iter().map(|d| d["entries"].as_i64().unwrap()).sum::<i64>(), total);
     assert_key_counts_hold(&client, &base, &deputy).await;
     // No half-written rows: every entry, loan and return has its audit event, and no more.
     assert_eq!(audit_count(&state, "duty_log.append"), total);

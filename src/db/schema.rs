@@ -125,10 +125,19 @@ diesel::joinable!(duty_reviews -> users (reviewer_id));
 diesel::joinable!(duty_log_entries -> duty_shifts (shift_id));
 diesel::joinable!(duty_handover_items -> duty_handovers (handover_id));
 diesel::joinable!(duty_handover_anomalies -> duty_handovers (handover_id));
+diesel::table! {
+    /// Entries per log day, kept in step by the append (D-10 pending days read from here).
+    duty_log_days (log_date) {
+        log_date -> Date,
+        entry_count -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     audit_events,
     duty_shifts,
+    duty_log_days,
     duty_log_entries,
     duty_chain_head,
     duty_handovers,

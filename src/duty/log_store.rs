@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::rules::{entry_hash, ChainFields, ChainWalk};
 use super::store::shift_for_field;
 use crate::auth::{AuthUser, Role};
-use crate::db::schema::{duty_chain_head, duty_log_entries};
+use crate::db::schema::{duty_chain_head, duty_log_days, duty_log_entries};
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
 use crate::error::ApiError;
 use crate::http::Page;
@@ -173,6 +173,13 @@ pub fn append(conn: &mut DbConn, caller: &AuthUser, tz: Tz, new: NewEntry) -> Re
         diesel::update(duty_chain_head::table.find(1i64))
             .set((duty_chain_head::last_seq.eq(entry.seq), duty_chain_head::last_hash.eq(&entry.hash)))
             .execute(conn)?;
+        let day = (duty_log_days::log_date.eq(entry.log_date), duty_log_days::entry_count.eq(1i64));
+        with_conn!(conn, |c| diesel::insert_into(duty_log_days::table)
+            .values(day)
+            .on_conflict(duty_log_days::log_date)
+            .do_update()
+            .set(duty_log_days::entry_count.eq(duty_log_days::entry_count + 1))
+            .execute(c))?;
         audit::record(conn, Some(caller.id), "duty_log.append", "duty_log_entry", Some(entry.id), audit::NONE, Some(&entry))?;
         Ok(entry)
     })

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{duty_chain_head, duty_log_entries, duty_reviews, duty_shifts, users};
+use crate::db::schema::{duty_chain_head, duty_log_days, duty_log_entries, duty_reviews, duty_shifts, users};
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
 use crate::error::ApiError;
 use crate::http::Page;
@@ -276,16 +276,14 @@ pub fn list_reviews(
 /// D-10: days that have log entries and no review, oldest first, with their entry count.
 pub fn pending_review_days(conn: &mut DbConn, page: Page) -> Result<(Vec<(NaiveDate, i64)>, i64), ApiError> {
     let unsigned = || {
-        duty_log_entries::table.filter(diesel::dsl::not(diesel::dsl::exists(
-            duty_reviews::table.filter(duty_reviews::review_date.eq(duty_log_entries::log_date)),
+        duty_log_days::table.filter(diesel::dsl::not(diesel::dsl::exists(
+            duty_reviews::table.filter(duty_reviews::review_date.eq(duty_log_days::log_date)),
         )))
     };
-    #[allow(deprecated)]
-    let total: i64 = unsigned().select(diesel::dsl::count_distinct(duty_log_entries::log_date)).first(conn)?;
+    let total: i64 = unsigned().count().get_result(conn)?;
     let days: Vec<(NaiveDate, i64)> = unsigned()
-        .group_by(duty_log_entries::log_date)
-        .select((duty_log_entries::log_date, diesel::dsl::count_star()))
-        .order(duty_log_entries::log_date.asc())
+        .order(duty_log_days::log_date.asc())
+        .select((duty_log_days::log_date, duty_log_days::entry_count))
         .limit(page.per_page)
         .offset(page.offset())
         .load(conn)?;
