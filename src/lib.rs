@@ -4,6 +4,7 @@
 pub mod across;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod customer_files;
 pub mod db;
@@ -43,6 +44,7 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Bounds the Argon2 work in flight, so a flood of logins cannot starve other requests.
     hash_gate: HashGate,
+    pub caches: Arc<cache::Caches>,
 }
 
 /// Waiting hashes allowed per running one before logins are refused with 429.
@@ -82,6 +84,7 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(&settings.jwt_secret, settings.token_ttl_minutes)),
             settings: Arc::new(settings),
             hash_gate,
+            caches: Arc::default(),
         })
     }
 

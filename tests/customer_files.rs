@@ -280,3 +280,26 @@ async fn the_permission_table_of_the_customer_file_routes_holds() {
     // The requester sees their own request.
     app.get(Staff, &format!("/api/v1/file-access-requests/{g}")).await.assert(200);
 }
+
+#[tokio::test]
+async fn c4_a_cached_catalog_page_shows_every_change_at_once() {
+    let app = spawn().await;
+    let a = file(&app, "F-1", "王芳", "A栋", "3", "301").await;
+    let first = app.get(Staff, "/api/v1/customer-files").await;
+    assert_eq!(first.body["items"][0]["customer_name"], "王芳");
+    // Asked again: the same answer (served from the cache).
+    assert_eq!(app.get(Staff, "/api/v1/customer-files").await.body, first.body);
+    // A change made outside the API (another instance, a tool) is seen at once.
+    app.sql(format!("UPDATE customer_files SET customer_name = '王芳芳' WHERE id = {}", a["id"])).await;
+    assert_eq!(app.get(Staff, "/api/v1/customer-files").await.body["items"][0]["customer_name"], "王芳芳");
+    // And so are changes through the API: a new file and a C-5 change of customer.
+    file(&app, "F-2", "李娜", "A栋", "3", "302").await;
+    let path = format!("/api/v1/customer-files/{}/changes", a["id"]);
+    app.post(DeputySupervisor, &path, json!({"kind": "customer_replaced", "new_value": "赵强"})).await.assert(201);
+    let after = app.get(Staff, "/api/v1/customer-files").await;
+    assert_eq!(after.body["total"], 2);
+    assert_eq!(after.body["items"][0]["customer_name"], "赵强");
+    // Each filter and page is its own answer.
+    assert_eq!(app.get(Staff, "/api/v1/customer-files?q=李").await.body["total"], 1);
+    assert_eq!(app.get(Staff, "/api/v1/customer-files?page=2&per_page=1").await.body["items"][0]["file_no"], "F-2");
+}

@@ -261,3 +261,24 @@ async fn the_permission_table_of_the_follow_up_routes_holds() {
         app.raw(Method::GET, &path, None, None, &[]).await.assert(401);
     }
 }
+
+#[tokio::test]
+async fn f3_cached_statistics_follow_every_change() {
+    let app = spawn().await;
+    let path = "/api/v1/follow-ups/stats?month=2026-10";
+    let kind = |s: &common::Resp, k: &str| s.body["per_kind"].as_array().unwrap().iter().find(|x| x["kind"] == k).cloned().unwrap();
+    let before = app.get(Supervisor, path).await;
+    assert_eq!(kind(&before, "complaint")["services_completed"], 0);
+    assert_eq!(app.get(Supervisor, path).await.body, before.body);
+    let r = record(&app, complaint("2026-10-10T02:00:00Z")).await;
+    let after = app.get(Supervisor, path).await;
+    assert_eq!(kind(&after, "complaint")["services_completed"], 1);
+    assert_eq!(kind(&after, "complaint")["visited"], 0);
+    // A visit recorded outside the API still counts at once.
+    let f = plan(&app, &r["id"], json!([app.user_id(Staff)])).await;
+    app.sql(format!("UPDATE follow_ups SET status = 'visited' WHERE id = {}", f["id"])).await;
+    assert_eq!(kind(&app.get(Supervisor, path).await, "complaint")["visited"], 1);
+    // A new target for `other` services shows in the month's figures.
+    app.put(Supervisor, "/api/v1/follow-up-targets/other", json!({"target_rate": 0.35})).await.assert(200);
+    assert_eq!(kind(&app.get(Supervisor, path).await, "other")["target"], 0.35);
+}

@@ -105,7 +105,10 @@ pub async fn catalog(state: web::Data<AppState>, _user: AuthUser, query: Query<C
     let q = query.0;
     let filter = CatalogFilter { building: blank_to_none(q.building), q: blank_to_none(q.q) };
     let page = Page::from(&paging.0);
-    let (items, total) = state.db(move |c| store::catalog(c, &filter, page)).await?;
+    let caches = state.caches.clone();
+    let key = (filter.building.clone(), filter.q.clone(), page.page, page.per_page);
+    let answer = state.db(move |c| caches.catalog.get_or_load(c, key, |c| store::catalog(c, &filter, page))).await?;
+    let (items, total) = (*answer).clone();
     Ok(ListResponse { page: Paginated::new(items, page, total) })
 }
 

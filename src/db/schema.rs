@@ -618,3 +618,11 @@ diesel::table! {
 diesel::joinable!(follow_ups -> service_records (service_record_id));
 diesel::joinable!(follow_up_assignees -> follow_ups (follow_up_id));
 diesel::allow_tables_to_appear_in_same_query!(service_records, follow_ups, follow_up_assignees, follow_up_targets, follow_up_reports, users);
+
+diesel::table! {
+    /// Versions of cached answers, bumped by triggers (src/cache.rs).
+    data_versions (topic) {
+        topic -> Text,
+        version -> BigInt,
+    }
+}

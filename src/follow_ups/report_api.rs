@@ -29,7 +29,9 @@ pub struct StatsQuery {
 #[get("/follow-ups/stats")]
 pub async fn stats(state: web::Data<AppState>, _caller: Require<Supervisor>, query: Query<StatsQuery>) -> ApiResult<web::Json<Stats>> {
     let month = Month::parse(&query.month).ok_or_else(|| ApiError::field("month", "must be a month YYYY-MM"))?;
-    Ok(web::Json(state.db(move |c| store::stats(c, month)).await?))
+    let caches = state.caches.clone();
+    let answer = state.db(move |c| caches.follow_up_stats.get_or_load(c, month.to_string(), |c| store::stats(c, month))).await?;
+    Ok(web::Json((*answer).clone()))
 }
 
 /// Target rates per kind (F-3).

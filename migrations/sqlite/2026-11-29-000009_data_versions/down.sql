@@ -1,0 +1,13 @@
+DROP TRIGGER customer_files_version_insert;
+DROP TRIGGER customer_files_version_update;
+DROP TRIGGER customer_files_version_delete;
+DROP TRIGGER service_records_version_insert;
+DROP TRIGGER service_records_version_update;
+DROP TRIGGER service_records_version_delete;
+DROP TRIGGER follow_ups_version_insert;
+DROP TRIGGER follow_ups_version_update;
+DROP TRIGGER follow_ups_version_delete;
+DROP TRIGGER follow_up_targets_version_insert;
+DROP TRIGGER follow_up_targets_version_update;
+DROP TRIGGER follow_up_targets_version_delete;
+DROP TABLE data_versions;
