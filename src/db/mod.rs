@@ -113,6 +113,10 @@ pub fn connect(url: &DatabaseUrl, size: u32, min_idle: u32) -> Result<DbPool, St
     run_migrations(&mut first)?;
     drop(first);
     Pool::builder()
+        // A PostgreSQL connection can die with its server (and is replaced when the check
+        // fails); a SQLite connection is a file handle in this process: checking it before
+        // every use was one more query per request for nothing.
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .max_size(size)
         .min_idle(Some(min_idle.min(size)))
         .connection_timeout(Duration::from_secs(5))
