@@ -61,7 +61,7 @@ pub fn current_version(conn: &mut DbConn, topic: &str) -> Result<i64, ApiError> 
 /// The caches of one running service (one database).
 pub struct Caches {
     /// Key: building, search text, page, per page.
-    pub catalog: VersionedCache<(Option<String>, Option<String>, i64, i64), (Vec<crate::customer_files::store::CatalogEntry>, i64)>,
+    pub catalog: VersionedCache<(Option<String>, Option<String>, i64, i64), crate::customer_files::api::CachedPage>,
     /// Key: the month.
     pub follow_up_stats: VersionedCache<String, crate::follow_ups::stats_store::Stats>,
 }

@@ -302,4 +302,10 @@ async fn c4_a_cached_catalog_page_shows_every_change_at_once() {
     // Each filter and page is its own answer.
     assert_eq!(app.get(Staff, "/api/v1/customer-files?q=李").await.body["total"], 1);
     assert_eq!(app.get(Staff, "/api/v1/customer-files?page=2&per_page=1").await.body["items"][0]["file_no"], "F-2");
+    // The cached answer still checks the caller's account: a deactivated one gets 401.
+    let (id, token) = app.create_user(Staff, "staff-leaving").await;
+    assert_eq!(app.get_as(&token, "/api/v1/customer-files").await.status, 200);
+    app.patch(Manager, &format!("/api/v1/users/{id}"), json!({"active": false})).await.assert(200);
+    app.get_as(&token, "/api/v1/customer-files").await.assert(401);
+    app.raw(Method::GET, "/api/v1/customer-files", None, None, &[]).await.assert(401);
 }

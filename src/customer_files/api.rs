@@ -1,6 +1,7 @@
 //! `/customer-files`, `/archive-boxes`, `/file-access-requests`.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::http::header::ContentType;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse, Responder};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -9,10 +10,12 @@ use validator::Validate;
 use super::access_store::{self, AccessLogEntry, FullFile, Grant};
 use super::rules::{ChangeKind, DocumentKind, GrantStatus};
 use super::store::{self, ArchiveBox, CatalogEntry, CatalogFilter, Change, Document, NewDocument, NewFile};
+use crate::auth::extract::VerifiedToken;
 use crate::auth::{AuthUser, DeputySupervisor, Manager, Require};
 use crate::error::{ApiError, ApiResult};
 use crate::http::csv::CsvRow;
 use crate::http::validate::{blank_to_none, not_blank, LONG_TEXT, SHORT_TEXT};
+use crate::http::pagination::wants_csv;
 use crate::http::{created, Json, ListResponse, Page, PageParams, Paginated, Query};
 use crate::AppState;
 
@@ -101,15 +104,41 @@ pub async fn create_file(state: web::Data<AppState>, caller: Require<DeputySuper
 #[utoipa::path(tag = "customer_files", params(CatalogQuery, PageParams), responses((status = 200, content(
     (Paginated<CatalogEntry> = "application/json"), (String = "text/csv")))))]
 #[get("/customer-files")]
-pub async fn catalog(state: web::Data<AppState>, _user: AuthUser, query: Query<CatalogQuery>, paging: Query<PageParams>) -> ApiResult<ListResponse<CatalogEntry>> {
+pub async fn catalog(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: VerifiedToken,
+    query: Query<CatalogQuery>,
+    paging: Query<PageParams>,
+) -> ApiResult<HttpResponse> {
     let q = query.0;
     let filter = CatalogFilter { building: blank_to_none(q.building), q: blank_to_none(q.q) };
     let page = Page::from(&paging.0);
     let caches = state.caches.clone();
     let key = (filter.building.clone(), filter.q.clone(), page.page, page.per_page);
-    let answer = state.db(move |c| caches.catalog.get_or_load(c, key, |c| store::catalog(c, &filter, page))).await?;
-    let (items, total) = (*answer).clone();
-    Ok(ListResponse { page: Paginated::new(items, page, total) })
+    let answer = state
+        .db(move |c| {
+            token.caller(c)?; // any active account (C-4)
+            caches.catalog.get_or_load(c, key, |c| {
+                let (items, total) = store::catalog(c, &filter, page)?;
+                let page = Paginated::new(items, page, total);
+                let json = serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
+                Ok(CachedPage { page, json: web::Bytes::from(json) })
+            })
+        })
+        .await?;
+    if wants_csv(&req) {
+        let page = Paginated::new(answer.page.items.clone(), page, answer.page.total);
+        return Ok(ListResponse { page }.respond_to(&req));
+    }
+    // The page as serialized when it was cached: no copy, no serialization per request.
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(answer.json.clone()))
+}
+
+/// A catalog page as cached: the entries (for CSV) and their JSON.
+pub struct CachedPage {
+    pub page: Paginated<CatalogEntry>,
+    pub json: web::Bytes,
 }
 
 /// The full, confidential file (C-8): a manager, or the holder of an active access grant.
