@@ -64,10 +64,16 @@ pub struct Caches {
     pub catalog: VersionedCache<(Option<String>, Option<String>, i64, i64), crate::customer_files::api::CachedPage>,
     /// Key: the month.
     pub follow_up_stats: VersionedCache<String, crate::follow_ups::stats_store::Stats>,
+    /// How many customer files there are (C-6 census progress on the agenda).
+    pub file_count: VersionedCache<(), i64>,
 }
 
 impl Default for Caches {
     fn default() -> Self {
-        Caches { catalog: VersionedCache::new("customer_files"), follow_up_stats: VersionedCache::new("follow_up_stats") }
+        Caches {
+            catalog: VersionedCache::new("customer_files"),
+            follow_up_stats: VersionedCache::new("follow_up_stats"),
+            file_count: VersionedCache::new("customer_files"),
+        }
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::auth::extract::VerifiedToken;
 use crate::auth::{AuthUser, Role};
 use crate::customer_files::census_store;
 use crate::db::schema::{
@@ -59,6 +60,7 @@ struct Ctx {
     today: NaiveDate,
     tz: Tz,
     user: AuthUser,
+    caches: std::sync::Arc<crate::cache::Caches>,
 }
 
 impl Ctx {
@@ -193,7 +195,9 @@ fn monthly_deadlines(conn: &mut DbConn, c: &Ctx) -> Result<Vec<AgendaItem>, ApiE
         let quarter = format!("{:04}-Q{q}", c.today.year());
         let (_, q_end) = crate::customer_files::rules::quarter(&quarter).expect("a valid quarter");
         let round: Option<i64> = census_rounds::table.filter(census_rounds::quarter.eq(&quarter)).select(census_rounds::id).first(conn).optional()?;
-        let files: i64 = customer_files::table.count().get_result(conn)?;
+        // Counting 100 000 files on every agenda read thrashed the page cache: the count is
+        // kept with the catalog's data version (src/cache.rs).
+        let files: i64 = *c.caches.file_count.get_or_load(conn, (), |conn| Ok(customer_files::table.count().get_result(conn)?))?;
         let covered: i64 = match round {
             Some(r) => census_entries::table.filter(census_entries::round_id.eq(r)).count().get_result(conn)?,
             None => 0,
@@ -264,13 +268,19 @@ fn agenda(conn: &mut DbConn, c: &Ctx) -> Result<Vec<AgendaItem>, ApiError> {
 /// The caller's due and overdue work across all registers, soonest first.
 #[utoipa::path(tag = "across", params(AgendaQuery), responses((status = 200, body = Agenda)))]
 #[get("/agenda")]
-pub async fn get_agenda(state: web::Data<AppState>, user: AuthUser, query: crate::http::Query<AgendaQuery>) -> ApiResult<web::Json<Agenda>> {
+pub async fn get_agenda(state: web::Data<AppState>, token: VerifiedToken, query: crate::http::Query<AgendaQuery>) -> ApiResult<web::Json<Agenda>> {
     let at = query.at.unwrap_or_else(Utc::now);
     if !(1970..=9999).contains(&at.year()) {
         return Err(ApiError::field("at", "must be a moment between the years 1970 and 9999"));
     }
     let tz = state.settings.timezone;
-    let ctx = Ctx { at, today: time::local_date(at, tz), tz, user };
-    let items = state.db(move |conn| agenda(conn, &ctx)).await?;
+    let (today, caches) = (time::local_date(at, tz), state.caches.clone());
+    let items = state
+        .db(move |conn| {
+            // The caller's account is checked in the same database call as the agenda.
+            let user = token.caller(conn)?;
+            agenda(conn, &Ctx { at, today, tz, user, caches })
+        })
+        .await?;
     Ok(web::Json(Agenda { at, items }))
 }
