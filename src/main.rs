@@ -55,7 +55,7 @@ fn init_tracing() {
 /// free, where a login flood left ~800 MB resident for good. And two malloc arenas per core
 /// instead of eight: each blocking thread otherwise keeps an arena of its own half-empty
 /// (peak RSS 110 -> 86 MB under the benchmark; bench/RESULTS.md).
-fn return_large_allocations_to_the_os() {
+fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning; called before any other thread starts.
     unsafe {
@@ -66,7 +66,7 @@ fn return_large_allocations_to_the_os() {
 }
 
 fn serve() -> Result<(), String> {
-    return_large_allocations_to_the_os();
+    tune_allocator();
     let settings = Settings::from_env()?;
     tracing::info!(backend = settings.database_url.backend_name(), dev_mode = settings.dev_mode, "starting");
     let bind = settings.bind_addr.clone();

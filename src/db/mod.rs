@@ -84,25 +84,9 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Turns off SQLite's global allocation statistics before the library initializes: kept on,
-/// every allocation of every connection takes one process-wide mutex, and an aggregate such
-/// as the follow-up statistics ran no faster on four connections than on one (bench/RESULTS.md).
-fn tune_sqlite_library() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: sqlite3_config must run before sqlite3_initialize; when the library is
-        // already initialized it only returns SQLITE_MISUSE and changes nothing.
-        let rc = unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
-        if rc != libsqlite3_sys::SQLITE_OK {
-            tracing::debug!(rc, "SQLite was initialized already; allocation statistics stay on");
-        }
-    });
-}
-
 /// Opens the pool and brings the schema up to date.
 pub fn connect(url: &DatabaseUrl, size: u32, min_idle: u32) -> Result<DbPool, String> {
     if let DatabaseUrl::Sqlite(path) = url {
-        tune_sqlite_library();
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
