@@ -21,6 +21,12 @@ pub struct AuthUser {
     pub role: Role,
 }
 
+impl From<store::User> for AuthUser {
+    fn from(u: store::User) -> Self {
+        AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role }
+    }
+}
+
 impl AuthUser {
     pub fn require(&self, min: Role) -> Result<(), ApiError> {
         if self.role >= min {
@@ -79,8 +85,7 @@ pub struct VerifiedToken {
 impl VerifiedToken {
     /// The caller's active account, as [`AuthUser`] would load it.
     pub fn caller(&self, conn: &mut crate::db::DbConn) -> Result<AuthUser, ApiError> {
-        let u = active(store::find_optional(conn, self.user_id)?)?;
-        Ok(AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role })
+        Ok(active(store::find_optional(conn, self.user_id)?)?.into())
     }
 }
 
@@ -105,10 +110,7 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let account = load_account(req);
-        Box::pin(async move {
-            let u = account.await?;
-            Ok(AuthUser { id: u.id, username: u.username, display_name: u.display_name, role: u.role })
-        })
+        Box::pin(async move { Ok(account.await?.into()) })
     }
 }
 
