@@ -13,12 +13,10 @@ use std::time::{Duration, Instant};
 use chrono::{Duration as Days, Utc};
 use common::{backend, fresh_database, test_settings, TestApp};
 use diesel::prelude::*;
-use mall_service::auth::{password, store, Role};
+use mall_service::auth::Role;
 use mall_service::AppState;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
 fn ts(t: chrono::DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -31,14 +29,15 @@ struct Server {
 }
 
 impl Server {
-    async fn start(database_url: &str) -> Server {
+    /// Serves the database at `database_url` with `state`'s secret, so its tokens work.
+    async fn start(state: &AppState, database_url: &str) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_mall-service"))
             .arg("serve")
             .envs([
                 ("APP_ENV", "test"),
                 ("DATABASE_URL", database_url),
-                ("JWT_SECRET", SECRET),
+                ("JWT_SECRET", state.settings.jwt_secret.as_str()),
                 ("BIND_ADDR", &format!("127.0.0.1:{port}")),
                 ("WORKERS", "2"),
                 ("DB_POOL_SIZE", "8"),
@@ -74,25 +73,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Users made straight in the database (the server process is not up yet) and their tokens.
-async fn users(state: &AppState, roles: &[(Role, &str)]) -> Vec<(i64, String)> {
-    let hash = password::hash(common::PASSWORD).unwrap();
-    let mut out = Vec::new();
-    for (role, name) in roles {
-        let new = store::NewUser {
-            username: name.to_string(),
-            password_hash: hash.clone(),
-            display_name: name.to_string(),
-            role: *role,
-            phone: None,
-            department: None,
-        };
-        let user = state.db(move |c| store::create(c, None, new)).await.unwrap();
-        out.push((user.id, state.jwt.issue(user.id, *role).unwrap()));
-    }
-    out
 }
 
 async fn send(client: &reqwest::Client, base: &str, method: Method, path: &str, token: &str, body: Option<Value>) -> reqwest::Result<(u16, Value)> {
@@ -171,9 +151,10 @@ fn audit_count(state: &AppState, action: &'static str) -> i64 {
 async fn d3_k6_kill_9_mid_burst_loses_no_acknowledged_write_and_no_key_count() {
     let (url, _db) = fresh_database();
     let state = AppState::new(test_settings(&url, &[])).unwrap();
-    let ids = users(&state, &[(Role::Staff, "kill-staff"), (Role::DeputySupervisor, "kill-deputy")]).await;
-    let ((staff_id, staff), (_, deputy)) = (ids[0].clone(), ids[1].clone());
-    let mut server = Server::start(&url).await;
+    // Made straight in the database: the server process is not up yet.
+    let (staff_id, staff) = common::create_user_in(&state, Role::Staff, "kill-staff").await;
+    let (_, deputy) = common::create_user_in(&state, Role::DeputySupervisor, "kill-deputy").await;
+    let mut server = Server::start(&state, &url).await;
     let client = reqwest::Client::new();
     let base = server.base.clone();
     let now = Utc::now();
@@ -233,7 +214,7 @@ async fn d3_k6_kill_9_mid_burst_loses_no_acknowledged_write_and_no_key_count() {
     }
     assert!(done_ops.load(Ordering::Relaxed) >= 200, "the burst was too slow to be cut in the middle");
 
-    let server = Server::start(&url).await;
+    let server = Server::start(&state, &url).await;
     let base = server.base.clone();
     let total = assert_duty_chain_holds(&client, &base, &deputy).await;
     let stored: HashSet<i64> = all_items(&client, &base, "/api/v1/duty/log-entries", &deputy).await.iter().map(|e| e["id"].as_i64().unwrap()).collect();

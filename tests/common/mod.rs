@@ -198,19 +198,25 @@ fn start(state: AppState, db: TestDb) -> TestApp {
     }
 }
 
+/// Creates an active user with `PASSWORD` straight in `state`'s database (no server needed)
+/// and returns its id and a token signed with `state`'s secret.
+pub async fn create_user_in(state: &AppState, role: Role, username: &str) -> (i64, String) {
+    let new = store::NewUser {
+        username: username.to_string(),
+        password_hash: password_hash(),
+        display_name: format!("{username} 测试"),
+        role,
+        phone: None,
+        department: Some("客服部".into()),
+    };
+    let user = state.db(move |c| store::create(c, None, new)).await.expect("create user");
+    (user.id, state.jwt.issue(user.id, role).unwrap())
+}
+
 impl TestApp {
     /// Creates an active user with `PASSWORD` and returns its id and a token.
     pub async fn create_user(&self, role: Role, username: &str) -> (i64, String) {
-        let new = store::NewUser {
-            username: username.to_string(),
-            password_hash: password_hash(),
-            display_name: format!("{username} 测试"),
-            role,
-            phone: None,
-            department: Some("客服部".into()),
-        };
-        let user = self.state.db(move |c| store::create(c, None, new)).await.expect("create user");
-        (user.id, self.state.jwt.issue(user.id, role).unwrap())
+        create_user_in(&self.state, role, username).await
     }
 
     pub fn token(&self, role: Role) -> &str {
