@@ -67,17 +67,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
-    // Syntax first: anything that is not JSON at all is 400, whatever the target type.
+    // Syntax first: anything that is not JSON at all is 400, whatever the target type. The
+    // body is parsed once; the dates are checked and the target read from that one tree.
     let raw: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {}", strip_position(&e.to_string()))))?;
     check_dates(&raw, "")?;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let result: Result<T, _> = serde_path_to_error::deserialize(raw);
     match result {
-        Ok(v) => {
-            de.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {}", strip_position(&e.to_string()))))?;
-            Ok(v)
-        }
+        Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
